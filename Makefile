@@ -1,0 +1,52 @@
+# Junokit infrastructure. `make synth` and `make test` install whatever is missing first.
+SHELL := bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+PIPENV_VERSION := 2026.10.3
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := .tools
+
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_IGNORE_VIRTUALENVS := 1
+export PIPENV_NOSPIN := 1
+export PIPENV_YES := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKPOINT_DISABLE := 1
+export TF_IN_AUTOMATION := 1
+# Terraform installs providers only from the local mirror (see junokit/terraform.py).
+export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
+
+.PHONY: help install synth test bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed node_modules/.installed build/terraform.rc ## Python and npm dependencies, Terraform CLI config
+
+$(TOOLS)/bin/pipenv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet pipenv==$(PIPENV_VERSION)
+
+$(VENV)/.installed: Pipfile.lock | $(TOOLS)/bin/pipenv
+	$(TOOLS)/bin/pipenv sync --dev
+	@touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build/terraform.rc: $(VENV)/.installed junokit/terraform.py
+	@$(PY) -m junokit.terraform check
+	@$(PY) -m junokit.terraform cli-config $@ >/dev/null
+
+synth: install ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.out/stacks/
+	$(PY) main.py
+	@ls cdktf.out/stacks
+
+test: install ## Run the whole test suite
+	$(PY) -m pytest
+
+clean: ## Remove generated output (not state)
+	rm -rf cdktf.out build .pytest_cache

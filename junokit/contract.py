@@ -1,0 +1,61 @@
+"""The cross-stack contract: stack names and the output names each stack publishes.
+
+A producer publishes with these constants and a consumer reads with the same constants, so an output
+can only be renamed in one place. Outputs carry a static id, so their names never depend on construct paths.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class StackName(StrEnum):
+    """Stacks of one environment, in deploy order."""
+
+    DATA = "data"
+    MESSAGING = "messaging"
+    IDENTITY = "identity"
+    API = "api"
+
+
+DEPLOY_ORDER: tuple[StackName, ...] = (StackName.DATA, StackName.MESSAGING, StackName.IDENTITY, StackName.API)
+BOOTSTRAP_STACK = "bootstrap"
+
+
+class DataOutputs(StrEnum):
+    """Published by the data stack."""
+
+    TABLE_NAME = "JunokitUserContextTable"
+    TABLE_ARN = "JunokitUserContextTableArn"
+    TABLE_INDEX_ARN = "JunokitUserContextTableIndexArn"
+    SECRETS_ARN = "JunokitApiSecretsArn"
+
+
+class MessagingOutputs(StrEnum):
+    """Published by the messaging stack."""
+
+    IDENTITY_ARN = "JunokitEmailIdentityArn"
+    SENDER_ADDRESS = "JunokitSenderAddress"
+    CONFIGURATION_SET = "JunokitEmailConfigurationSet"
+    DNS_RECORDS = "JunokitEmailDnsRecords"
+
+
+class IdentityOutputs(StrEnum):
+    """Published by the identity stack."""
+
+    USER_POOL_ID = "JunokitUserPoolId"
+    USER_POOL_CLIENT_ID = "JunokitUserPoolClientId"
+    USER_POOL_ARN = "JunokitUserPoolArn"
+    USER_POOL_DOMAIN = "JunokitUserPoolDomain"
+
+
+class ApiOutputs(StrEnum):
+    """Published by the api stack."""
+
+    API_URL = "JunokitApiUrl"
+
+
+class BootstrapOutputs(StrEnum):
+    """Published by the bootstrap stack."""
+
+    STATE_BUCKET = "JunokitStateBucket"

@@ -1,0 +1,106 @@
+"""Load the AWS provider bindings without importing all 2,135 generated submodules.
+
+`import cdktf_cdktf_provider_aws` (which every `from cdktf_cdktf_provider_aws.x import Y` runs first) ends with
+one `from . import <module>` per Terraform resource type, so any synth pays ~9 s and ~540 MiB before doing
+anything. `install()` runs the package's `__init__.py` up to that block (the jsii assembly load and the
+shared helpers) and lets Python import only the submodules a stack actually uses.
+
+Output must stay byte-identical to the eager path (`tests/test_provider_loader.py` proves it), so this only
+works on the exact file it was checked against: any other provider release raises `ProviderShapeError`
+instead of guessing. `JUNOKIT_EAGER_PROVIDER=1` switches back to the plain import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.abc
+import importlib.machinery
+import os
+import re
+import sys
+import types
+import typing
+from pathlib import Path
+
+PACKAGE = "cdktf_cdktf_provider_aws"
+# The provider package this loader was verified against (cdktf-cdktf-provider-aws 20.1.0, hashicorp/aws 5.100.0).
+EXPECTED_INIT_SHA256 = "b572adc0d5678ee04026e6947059edbfd0011fa7e5da99ab61428e0c401d7414"
+EAGER_SWITCH = "JUNOKIT_EAGER_PROVIDER"
+_MARKER = "# Loading modules to ensure their types are registered with the jsii runtime library\n"
+_IMPORT_LINE = re.compile(r"^from \. import ([a-z0-9_]+)$")
+
+
+class ProviderShapeError(RuntimeError):
+    """The installed provider package is not the one the lazy loader was verified against."""
+
+
+def split_init(source: str) -> tuple[str, list[str]]:
+    """Split the package `__init__` into the part to run and the submodule names it would eagerly import."""
+    head, marker, tail = source.partition(_MARKER)
+    if not marker:
+        raise ProviderShapeError(f"{PACKAGE}/__init__.py has no eager-import block; set {EAGER_SWITCH}=1")
+    names: list[str] = []
+    for line in tail.splitlines():
+        if not line.strip():
+            continue
+        match = _IMPORT_LINE.match(line)
+        if not match:
+            raise ProviderShapeError(f"{PACKAGE}/__init__.py has unexpected code after the import block: {line!r}")
+        names.append(match.group(1))
+    return head, names
+
+
+class _HeadLoader(importlib.abc.Loader):
+    """Runs the package `__init__` without its eager-import block; submodules import on first use."""
+
+    def __init__(self, origin: str, head: str, submodules: frozenset[str]) -> None:
+        self._origin = origin
+        self._head = head
+        self._submodules = submodules
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        exec(compile(self._head, self._origin, "exec"), module.__dict__)  # noqa: S102 - the package's own code
+        submodules = self._submodules
+
+        def __getattr__(name: str) -> types.ModuleType:  # noqa: N807 - module-level attribute hook
+            if name in submodules:
+                return importlib.import_module(f"{PACKAGE}.{name}")
+            raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}")
+
+        module.__getattr__ = __getattr__  # type: ignore[attr-defined]
+
+
+class _LazyProviderFinder(importlib.abc.MetaPathFinder):
+    """Finds the provider package like Python would, then swaps in `_HeadLoader` after checking the file."""
+
+    def find_spec(
+        self, fullname: str, path: typing.Sequence[str] | None = None, target: types.ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != PACKAGE or os.environ.get(EAGER_SWITCH) == "1":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.origin is None:
+            return None
+        raw = Path(spec.origin).read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != EXPECTED_INIT_SHA256:
+            raise ProviderShapeError(
+                f"{PACKAGE}/__init__.py changed (sha256 {digest[:12]}, expected {EXPECTED_INIT_SHA256[:12]}): "
+                f"re-verify junokit/provider_loader.py against the new release, or set {EAGER_SWITCH}=1"
+            )
+        head, names = split_init(raw.decode("utf-8"))
+        spec.loader = _HeadLoader(spec.origin, head, frozenset(names))
+        return spec
+
+
+_FINDER = _LazyProviderFinder()
+
+
+def install() -> None:
+    """Make later imports of provider submodules lazy. Idempotent; harmless once the package is loaded."""
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, _FINDER)

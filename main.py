@@ -1,0 +1,74 @@
+"""Synthesize the Junokit stacks of the selected environment(s) into cdktf.out/.
+
+JUNOKIT_ENV selects dev (default), staging, prod or `all`; see README.md for the other settings.
+Bad input prints one line naming the problem and exits 2 without touching cdktf.out/. When run by the
+cdktf CLI (which sets CDKTF_OUTDIR), output goes where the CLI asks; otherwise it is written to a
+staging folder first and swapped in whole, so a failed synth never leaves a half-written cdktf.out/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from junokit.config import ENVIRONMENTS, PROJECT_ROOT, ConfigError, EnvironmentConfig, load_config
+
+DEFAULT_OUTDIR = PROJECT_ROOT / "cdktf.out"
+
+
+def selected_configs(environ: Mapping[str, str]) -> list[EnvironmentConfig]:
+    """JUNOKIT_ENV=<name> or `all`; every selected environment is validated before anything is built."""
+    selection = environ.get("JUNOKIT_ENV") or "dev"
+    names = ENVIRONMENTS if selection == "all" else (selection,)
+    if selection != "all" and selection not in ENVIRONMENTS:
+        raise ConfigError(f"environment {selection!r} is not allowed (allowed: {', '.join(ENVIRONMENTS)}, all)")
+    return [load_config(name, environ=environ) for name in names]
+
+
+def synth(configs: list[EnvironmentConfig], outdir: Path) -> None:
+    from cdktf import App
+
+    from stacks.app import build_app
+
+    app = App(outdir=str(outdir))
+    build_app(app, configs)
+    app.synth()
+
+
+def _swap_in(staging: Path, outdir: Path) -> None:
+    """Replace `outdir` by `staging` with renames only, so readers see the old or the new output."""
+    old = outdir.with_name(outdir.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if outdir.exists():
+        outdir.rename(old)
+    staging.rename(outdir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def main(environ: Mapping[str, str] = os.environ) -> int:
+    try:
+        configs = selected_configs(environ)
+        if environ.get("CDKTF_OUTDIR"):
+            synth(configs, Path(environ["CDKTF_OUTDIR"]))
+            return 0
+        outdir = Path(environ.get("JUNOKIT_OUTDIR") or DEFAULT_OUTDIR)
+        outdir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".cdktf.out.", dir=outdir.parent))
+        try:
+            synth(configs, staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _swap_in(staging, outdir)
+    except (ConfigError, ValueError) as error:
+        print(f"junokit: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

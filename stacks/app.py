@@ -1,0 +1,41 @@
+"""Build every stack of the selected environments into one cdktf App, with their deploy order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf import App
+from constructs import Construct
+
+from constructs_lib.stack import JunokitStack
+from junokit.config import EnvironmentConfig
+from junokit.contract import BOOTSTRAP_STACK, StackName
+from stacks.bootstrap import BootstrapStack
+from stacks.data import DataStack
+
+# Stack classes of one environment, in deploy order.
+STACK_TYPES: dict[StackName, type[JunokitStack]] = {
+    StackName.DATA: DataStack,
+}
+
+
+def build_environment(app: Construct, config: EnvironmentConfig) -> dict[str, JunokitStack]:
+    """The stacks of one environment, keyed by stack name.
+
+    Each stack depends on exactly the stacks whose outputs it reads (recorded by `read_outputs_of`), so
+    `cdktf deploy` orders them and no dependency is declared by hand.
+    """
+    stacks: dict[str, JunokitStack] = {}
+    if config.backend.kind == "s3":
+        stacks[BOOTSTRAP_STACK] = BootstrapStack(app, config=config)
+    for name, stack_type in STACK_TYPES.items():
+        stacks[name] = stack_type(app, config=config)  # type: ignore[call-arg]
+    for stack in stacks.values():
+        for producer in stack.producers:
+            stack.add_dependency(stacks[producer])
+    return stacks
+
+
+def build_app(app: App, configs: Sequence[EnvironmentConfig]) -> dict[str, dict[str, JunokitStack]]:
+    """Populate `app` with the stacks of each environment; returns them by environment and stack name."""
+    return {config.name: build_environment(app, config) for config in configs}
