@@ -74,6 +74,7 @@ def aws_provider(
             "skip_credentials_validation": True,
             "skip_metadata_api_check": "true",
             "skip_region_validation": True,
+            "insecure": True,  # the loopback emulator's certificate is self-signed
         }
     return AwsProvider(
         scope,

@@ -63,6 +63,7 @@ def _s3_settings(config: EnvironmentConfig, location: StateLocation) -> dict[str
             skip_requesting_account_id=True,
             skip_metadata_api_check=True,
             skip_region_validation=True,
+            insecure=True,  # the loopback emulator's certificate is self-signed
         )
     return settings
 
