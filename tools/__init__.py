@@ -1,0 +1,1 @@
+"""Developer and CI tools: the policy gate, the plan review, Terraform Cloud workspace setup."""
