@@ -21,7 +21,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 .PHONY: help install synth test bench clean policy plan lint-workflows
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed node_modules/.installed build/terraform.rc ## Python and npm dependencies, Terraform CLI config
 
