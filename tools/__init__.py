@@ -1,1 +1,1 @@
-"""Developer and CI tools: the policy gate, the plan review, Terraform Cloud workspace setup."""
+"""Operator, developer and CI commands (`python -m tools.<name>`, or the Makefile targets that run them)."""
