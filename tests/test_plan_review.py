@@ -49,10 +49,10 @@ class Planned:
 
 
 def _plan_stacks(outdir: Path, env: dict[str, str]) -> Planned:
-    """What CI runs: plan every stack of `outdir` and review the plans."""
+    """What CI runs, for the data stack only: plan it and review the plan."""
     summary = outdir / "summary.md"
     status = plan_stacks.main(
-        ["--outdir", str(outdir), "--plans", str(outdir / "plans"), "--summary", str(summary)], environ=env
+        ["--outdir", str(outdir), "--plans", str(outdir / "plans"), "--summary", str(summary), STACK], environ=env
     )
     return Planned(status, summary.read_text(), outdir / "plans")
 
@@ -176,6 +176,14 @@ def test_stacks_are_planned_producers_first(tmp_path: Path) -> None:
         "junokit-dev-identity",
         "junokit-dev-api",
     ]
+
+
+def test_planning_an_unknown_stack_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text(json.dumps({"stacks": {STACK: {"workingDirectory": f"stacks/{STACK}"}}}))
+    assert plan_stacks.main(["--outdir", str(tmp_path), "junokit-dev-nope"]) == 2
+    assert capsys.readouterr().err == (
+        f"plan stacks: error: no stack 'junokit-dev-nope' in {tmp_path} (stacks: {STACK})\n"
+    )
 
 
 def test_planning_without_a_synth_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

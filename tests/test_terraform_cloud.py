@@ -9,7 +9,7 @@ import pytest
 
 from junokit.config import DEFAULT_CONFIG_FILE, ENVIRONMENTS
 from stacks.app import STACK_TYPES
-from tests.support import build, document, synth
+from tests.support import build, config_for, document, synth
 from tools import tfc_workspaces
 from tools.tfc_workspaces import Workspace
 
@@ -64,13 +64,26 @@ def test_organization_and_host_come_from_the_config_file(tmp_path: Path) -> None
     assert (cloud["organization"], cloud["hostname"]) == ("junokit-eu", "tfe.junokit.eu")
 
 
+def _read_workspaces(synthesized: dict) -> list[str]:
+    return sorted(s["config"]["workspaces"]["name"] for s in synthesized.get("data", {}).get("terraform_remote_state", {}).values())
+
+
 def test_every_reader_names_a_workspace_of_the_same_organization_and_environment(cloud_stacks: dict[str, dict]) -> None:
+    readers = 0
     for stack_id, synthesized in cloud_stacks.items():
         for state in synthesized.get("data", {}).get("terraform_remote_state", {}).values():
+            readers += 1
             workspace = state["config"]["workspaces"]["name"]
             assert state["backend"] == "remote"
-            assert state["config"]["organization"] == "junokit-co"
+            assert (state["config"]["organization"], state["config"]["hostname"]) == ("junokit-co", "app.terraform.io")
             assert workspace in cloud_stacks and workspace.split("-")[1] == stack_id.split("-")[1], (stack_id, workspace)
+    assert readers > 0
+
+
+def test_state_sharing_in_the_setup_follows_what_each_stack_reads(cloud_stacks: dict[str, dict]) -> None:
+    configs = [config_for(environment, **CLOUD) for environment in ENVIRONMENTS]
+    layout = {workspace.name: sorted(workspace.producers) for workspace in tfc_workspaces.layout(configs)}
+    assert layout == {stack_id: _read_workspaces(synthesized) for stack_id, synthesized in cloud_stacks.items()}
 
 
 LAYOUT = [

@@ -1,11 +1,11 @@
 """Plan every synthesized stack in dependency order, then review the plans (what CI runs on a pull request).
 
-    python -m tools.plan_stacks [--outdir cdktf.out] [--plans build/plans] [--summary FILE] [--allow-destroy]
+    python -m tools.plan_stacks [--outdir cdktf.out] [--plans build/plans] [--summary FILE] [--allow-destroy] [STACK ...]
     python -m tools.plan_stacks --list [--outdir cdktf.out]     # stack ids in deploy order
 
 For each stack of the synthesized app (except `bootstrap`, whose state is local to the machine that
 created the state bucket): `terraform init`, `terraform plan -out`, `terraform show -json` into
-PLANS/<stack>.json. A stack that cannot be planned (for example a consumer whose producer has no state
+PLANS/<stack>.json (only the STACKs named, if any). A stack that cannot be planned (for example a consumer whose producer has no state
 yet) is reported as failed. The summary is `tools.plan_review`'s; the exit status too, 1 if a plan failed.
 """
 
@@ -101,9 +101,15 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     parser.add_argument("--allow-destroy", action="store_true", help="accept destroys and replacements of stateful resources")
     parser.add_argument("--title", default="Terraform plan review", help="heading of the summary")
     parser.add_argument("--list", action="store_true", help="only print the stack ids in deploy order")
+    parser.add_argument("stacks", nargs="*", metavar="STACK", help="plan only these stacks (default: all but bootstrap)")
     args = parser.parse_args(argv)
     try:
         stacks = stacks_in_order(args.outdir)
+        unknown = sorted(set(args.stacks) - {stack.name for stack in stacks})
+        if unknown:
+            raise ManifestError(f"no stack {unknown[0]!r} in {args.outdir} (stacks: {', '.join(s.name for s in stacks)})")
+        if args.stacks:
+            stacks = [stack for stack in stacks if stack.name in args.stacks]
         if args.list:
             print(" ".join(stack.name for stack in stacks))
             return 0
