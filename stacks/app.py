@@ -13,10 +13,14 @@ from junokit.contract import BOOTSTRAP_STACK, StackName
 from stacks.api import ApiStack
 from stacks.bootstrap import BootstrapStack
 from stacks.data import DataStack
+from stacks.identity import IdentityStack
+from stacks.messaging import MessagingStack
 
 # Stack classes of one environment, in deploy order.
 STACK_TYPES: dict[StackName, type[JunokitStack]] = {
     StackName.DATA: DataStack,
+    StackName.MESSAGING: MessagingStack,
+    StackName.IDENTITY: IdentityStack,
     StackName.API: ApiStack,
 }
 
@@ -34,9 +38,7 @@ def build_environment(app: Construct, config: EnvironmentConfig) -> dict[str, Ju
         stacks[name] = stack_type(app, config=config)  # type: ignore[call-arg]
     for stack in stacks.values():
         for producer in stack.producers:
-            # A producer this app does not build (not yet in STACK_TYPES) is still read through its state.
-            if producer in stacks:
-                stack.add_dependency(stacks[producer])
+            stack.add_dependency(stacks[producer])
     return stacks
 
 
