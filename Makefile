@@ -48,5 +48,8 @@ synth: install ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.
 test: install ## Run the whole test suite
 	$(PY) -m pytest
 
+bench: install ## Time synth and memory against the performance targets (BENCH_ARGS="--runs 3 --suite")
+	$(PY) tools/bench.py $(BENCH_ARGS)
+
 clean: ## Remove generated output (not state)
 	rm -rf cdktf.out build .pytest_cache
