@@ -1,7 +1,8 @@
 """The lazy provider loader: same output as the plain import, and a loud refusal of anything it was not checked on.
 
 The naive synth (JUNOKIT_EAGER_PROVIDER=1: every provider submodule imported in Python and required in Node)
-is slow, so it runs once, for every stack of every environment, and is compared with the shared lazy synth.
+is slow, so it runs once, for every stack of every environment, in the background from the start of the
+session (tests/conftest.py), and is compared with the shared lazy synth.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from junokit.provider_loader import (
     node_options,
     split_init,
 )
-from tests.conftest import SynthOutputs, synth_all
+from tests.conftest import SynthOutputs
 
 # A provider lib/index.js in the shape of the verified one, small enough to read.
 FAKE_INDEX = textwrap.dedent(
@@ -45,11 +46,6 @@ FAKE_INDEX = textwrap.dedent(
 
 def _files(root: Path) -> dict[str, bytes]:
     return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
-
-
-@pytest.fixture(scope="module")
-def naive(tmp_path_factory: pytest.TempPathFactory) -> SynthOutputs:
-    return synth_all(tmp_path_factory.mktemp("naive"), eager=True)
 
 
 def test_lazy_synth_is_byte_identical_to_the_naive_one(synthesized: SynthOutputs, naive: SynthOutputs) -> None:
