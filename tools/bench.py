@@ -7,6 +7,8 @@ The baseline, a bare `import cdktf_cdktf_provider_aws` without junokit, is measu
 Memory: `peak RSS` is the sum of the peak RSS (VmHWM) of every process in the tree (python and the two Node
 processes of the jsii kernel), sampled from /proc every 50 ms; it bounds the simultaneous peak from above.
 `largest process` is the kernel's exact ru_maxrss from wait4, i.e. the single biggest process in the tree.
+CPU time (user + sys of the whole tree, from wait4) is shown too: it moves much less than wall time when
+others load the machine.
 
 Always exits 0 when it could measure: it is a report, and the `met` column says which targets hold.
 """
@@ -34,13 +36,14 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 MAIN = str(ROOT / "main.py")
 _HOOK_OPTION = re.compile(r'\s*--require "[^"]*lazy_provider_index\.cjs"')
 _SAMPLE_SECONDS = 0.05
-_DISCOVER_EVERY = 2  # samples between scans of /proc for new descendants (a scan costs a few ms)
+_DISCOVER_EVERY = 4  # samples between scans of /proc for new descendants (a scan costs a few ms)
 MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Run:
     wall: float
+    cpu: float
     tree_peak_rss: int
     largest_rss: int
 
@@ -131,7 +134,12 @@ def measure(argv: Sequence[str], *, env: Mapping[str, str]) -> Run:
             stderr.seek(0)
             tail = stderr.read().decode(errors="replace").strip().splitlines()[-3:]
             raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}: {' | '.join(tail)}")
-    return Run(wall=wall, tree_peak_rss=sum(peaks.values()), largest_rss=usage.ru_maxrss * 1024)
+    return Run(
+        wall=wall,
+        cpu=usage.ru_utime + usage.ru_stime,
+        tree_peak_rss=sum(peaks.values()),
+        largest_rss=usage.ru_maxrss * 1024,
+    )
 
 
 def base_env() -> dict[str, str]:
@@ -249,13 +257,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = [
         Row("bare `import cdktf_cdktf_provider_aws`: wall", _seconds(bare), "baseline"),
         Row("bare import: peak RSS, python + node", _mib(bare, "tree_peak_rss"), "baseline"),
+        Row("bare import: largest single process", _mib(bare, "largest_rss"), "baseline"),
         Row("naive synth, one env (JUNOKIT_EAGER_PROVIDER=1)", _seconds(naive), "reference"),
-        Row(f"synth, one env ({len(stacks_one)} stacks): wall", _seconds(fast), "≤ 2.0 s", fast.median("wall") <= 2.0),
+        Row(f"synth, one env (dev, {len(stacks_one)} stacks): wall", _seconds(fast), "≤ 2.0 s", fast.median("wall") <= 2.0),
+        Row("synth: CPU time, python + node", f"{fast.median('cpu'):.2f} s", "(for context)"),
         Row("synth / bare import", f"{ratio:.2f}", "≤ 0.25", ratio <= 0.25),
         Row("synth: peak RSS, python + node", f"{peak:.0f} MiB", "≤ 700 MiB", peak <= 700),
-        Row("synth: largest process (ru_maxrss)", _mib(fast, "largest_rss"), "≤ 700 MiB", fast.median("largest_rss") / MIB <= 700),
+        Row("synth: largest single process (ru_maxrss)", _mib(fast, "largest_rss"), "(part of the above)"),
         Row("synth output = naive output, byte for byte", "yes" if identical else "NO", "identical", identical),
-        Row(f"synth, three envs ({len(stacks_all)} stacks): wall", _seconds(fast_all), ""),
+        Row(f"synth, three envs ({len(stacks_all)} stacks): wall", _seconds(fast_all)),
         Row("three envs / one env", f"{scaling:.2f}", "≤ 1.3", scaling <= 1.3),
     ]
     if args.suite:
@@ -268,7 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"\njunokit bench: {args.runs} interleaved runs each, medians (min–max); {os.cpu_count()} CPUs, "
           f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
-    print(f"stacks per environment: {', '.join(name.removeprefix('junokit-dev-') for name in stacks_one)}\n")
+    print(f"stacks per environment: {', '.join(name.removeprefix('junokit-dev-') for name in stacks_one)}")
+    print("peak RSS: sum of the per-process peaks of python and the jsii kernel's two node processes\n")
     print_table(rows)
     judged = [row for row in rows if row.met is not None]
     missed = [row.figure for row in judged if not row.met]
