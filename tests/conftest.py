@@ -71,8 +71,9 @@ class Synth:
 
     def result(self) -> SynthOutputs:
         code = self._process.wait()
-        self._output.seek(0)
-        output = self._output.read().decode(errors="replace")
+        with self._output:
+            self._output.seek(0)
+            output = self._output.read().decode(errors="replace")
         assert code == 0, output
         report = json.loads(output.strip().splitlines()[-1])
         return SynthOutputs(self.outdirs, report["provider_modules"], report["node_options"])
@@ -103,7 +104,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     wanted = {name for item in session.items for name in getattr(item, "fixturenames", ()) if name in _SYNTH_FIXTURES}
     session.config.stash[_EARLY] = {
-        name: Synth(Path(tempfile.mkdtemp(prefix=f"junokit-{name}-")), eager=_SYNTH_FIXTURES[name]) for name in sorted(wanted)
+        name: Synth(Path(tempfile.mkdtemp(prefix=f"junokit-{name}-")), eager=_SYNTH_FIXTURES[name])
+        for name in sorted(wanted)
     }
 
 
