@@ -19,6 +19,8 @@ const path = require("path");
 const EXPECTED_SHA256 = "23f7368584d5d11a9407b161d62968e96d902b8e8affbf185987af42505e8314";
 const TARGET_SUFFIX = ["", "@cdktf", "provider-aws", "lib", "index.js"].join(path.sep);
 const EAGER_SWITCH = "JUNOKIT_EAGER_PROVIDER";
+// Set by tests to see, from outside the kernel, that it really compiled the lazy form.
+const TRACE_SWITCH = "JUNOKIT_LAZY_PROVIDER_TRACE";
 
 // Statements allowed before the requires: none has an effect beyond declaring the exports.
 const PREAMBLE = [
@@ -115,7 +117,14 @@ function install() {
   }
   const compile = Module.prototype._compile;
   const hooked = function (content, filename, ...rest) {
-    return compile.call(this, isProviderIndex(filename) ? lazyIndex(content) : content, filename, ...rest);
+    if (!isProviderIndex(filename)) {
+      return compile.call(this, content, filename, ...rest);
+    }
+    const lazy = lazyIndex(content);
+    if (process.env[TRACE_SWITCH] === "1") {
+      process.stderr.write(`junokit: compiled ${filename} lazily\n`);
+    }
+    return compile.call(this, lazy, filename, ...rest);
   };
   hooked.junokitLazyProviderIndex = true;
   Module.prototype._compile = hooked;

@@ -18,6 +18,8 @@ import junokit  # noqa: F401  (before cdktf: the jsii kernel reads its settings 
 from junokit.config import PROJECT_ROOT
 from junokit.provider_loader import EAGER_SWITCH
 
+TRACE_SWITCH = "JUNOKIT_LAZY_PROVIDER_TRACE"  # see junokit/lazy_provider_index.cjs
+
 # Every stack of every environment: all environments with the default backend, plus prod with the s3 backend,
 # the only setting that adds the bootstrap stack.
 SYNTHS: dict[str, dict[str, str]] = {
@@ -45,6 +47,7 @@ class SynthOutputs:
     outdirs: dict[str, Path]
     provider_modules: int
     node_options: str
+    lazy_node_index: bool  # the kernel said it compiled the provider's lib/index.js lazily
 
 
 class Synth:
@@ -58,6 +61,7 @@ class Synth:
         self.root = root
         self.outdirs = {name: root / name for name in SYNTHS}
         env = {key: value for key, value in os.environ.items() if key != EAGER_SWITCH}
+        env[TRACE_SWITCH] = "1"
         if eager:
             env[EAGER_SWITCH] = "1"
         self._output = tempfile.TemporaryFile()
@@ -75,8 +79,10 @@ class Synth:
             self._output.seek(0)
             output = self._output.read().decode(errors="replace")
         assert code == 0, output
-        report = json.loads(output.strip().splitlines()[-1])
-        return SynthOutputs(self.outdirs, report["provider_modules"], report["node_options"])
+        lines = output.splitlines()
+        report = json.loads(next(line for line in lines if line.startswith('{"provider_modules"')))
+        lazy = any(line.startswith("junokit: compiled ") and line.endswith(" lazily") for line in lines)
+        return SynthOutputs(self.outdirs, report["provider_modules"], report["node_options"], lazy)
 
     def stop(self) -> None:
         if self._process.poll() is None:
