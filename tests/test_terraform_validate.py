@@ -4,7 +4,8 @@ Loading the 700 MB AWS provider's schema is most of a `terraform validate` (~4-6
 validated in one run: a scratch root module calls each synthesized stack folder as a child module, in place.
 Terraform checks a child module's resources, data sources, outputs, references and provider block exactly as
 it checks a root module's; it only ignores a child's backend block (with a warning), which `validate` does not
-check in a root module either. Errors are attributed to stacks through each diagnostic's file name.
+check in a root module either, and resolves relative file paths (assets) from the root, where they are linked.
+Errors are attributed to stacks through each diagnostic's file name.
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ def validation(
     root = tmp_path_factory.mktemp("validate")
     modules = {f"{backend}-{name}": {"source": os.path.relpath(path, root)} for (backend, name), path in stack_dirs.items()}
     (root / "main.tf.json").write_text(json.dumps({"module": modules}, indent=2))
+    # Asset paths (the Lambda zip) are relative to the working directory, which is the stack folder when a stack
+    # runs on its own: link each stack's assets into the scratch root so they resolve the same way. Asset folders
+    # are named by content hash, so stacks that share a name share the same bytes.
+    for path in stack_dirs.values():
+        for asset in sorted((path / "assets").glob("*")):
+            link = root / "assets" / asset.name
+            if not link.exists():
+                link.parent.mkdir(exist_ok=True)
+                link.symlink_to(asset, target_is_directory=True)
     env = cli_env(os.environ)
     init = _run(["terraform", "init", "-backend=false", "-input=false", "-no-color"], root, env)
     assert init.returncode == 0, init.stdout + init.stderr
