@@ -63,5 +63,8 @@ frontend-env: synth ## Write frontend.env from the deployed stacks of JUNOKIT_EN
 set-secrets: install ## Set the API secrets of JUNOKIT_ENV: hidden prompts, or a JSON object on stdin
 	@$(PY) -m tools.set_secrets $(SECRETS_ARGS)
 
+bench: install ## Time synth and memory against the performance targets (BENCH_ARGS="--runs 3 --suite")
+	$(PY) tools/bench.py $(BENCH_ARGS)
+
 clean: ## Remove generated output (not state)
 	rm -rf cdktf.out build .pytest_cache

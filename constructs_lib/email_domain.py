@@ -25,6 +25,8 @@ from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
+from junokit.config import DOMAIN_RE
+
 DNS_TTL = 600
 """Seconds; short, so a mistyped record is corrected quickly."""
 DKIM_TOKEN_COUNT = 3
@@ -34,7 +36,6 @@ FEEDBACK_EVENTS: tuple[str, ...] = ("bounce", "complaint")
 NOTIFICATION_TYPES: tuple[str, ...] = ("Bounce", "Complaint")
 """Identity notifications sent to the feedback topic."""
 
-_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _LOCAL_PART_RE = re.compile(r"^[a-z0-9]([a-z0-9._+-]{0,62}[a-z0-9])?$")
 _ZONE_ID_RE = re.compile(r"^[A-Z0-9]{1,32}$")
 
@@ -67,7 +68,7 @@ class EmailDomain(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: EmailDomainProps) -> None:
         super().__init__(scope, id_)
-        _check("domain", props.domain, _DOMAIN_RE, "a lower-case DNS name such as junokit.com")
+        _check("domain", props.domain, DOMAIN_RE, "a lower-case DNS name such as junokit.com")
         _check("sender_local_part", props.sender_local_part, _LOCAL_PART_RE, "lower-case letters, digits and . _ + -")
         if props.hosted_zone_id:
             _check("hosted_zone_id", props.hosted_zone_id, _ZONE_ID_RE, "a Route 53 zone id such as Z0123456789ABC, or empty")

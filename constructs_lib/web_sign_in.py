@@ -15,6 +15,8 @@ from cdktf_cdktf_provider_aws.cognito_user_pool_client import (
 from cdktf_cdktf_provider_aws.cognito_user_pool_domain import CognitoUserPoolDomain
 from constructs import Construct
 
+from junokit.config import DOMAIN_RE
+
 from junokit.contract import UserAttributes
 
 # No USER_PASSWORD_AUTH: the password never leaves the browser (SRP). No admin or custom flows.
@@ -28,7 +30,6 @@ WRITE_ATTRIBUTES: tuple[str, ...] = ("email", "name")
 # Cognito accepts plain http only for localhost.
 _URL_RE = re.compile(r"^(https://[^\s/]+|http://localhost(:\d+)?)(/\S*)?$")
 _PREFIX_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,7 +120,7 @@ def _validate(props: WebSignInProps) -> None:
             if not Token.is_unresolved(url) and not _URL_RE.match(url):
                 _fail(field, url, "https URLs, or http://localhost")
     if props.custom_domain:
-        if not Token.is_unresolved(props.custom_domain) and not _DOMAIN_RE.match(props.custom_domain):
+        if not Token.is_unresolved(props.custom_domain) and not DOMAIN_RE.match(props.custom_domain):
             _fail("custom_domain", props.custom_domain, "a lower-case DNS name such as auth.junokit.com")
         if not props.certificate_arn:
             _fail("certificate_arn", props.certificate_arn, "an ACM certificate ARN in us-east-1 when custom_domain is set")

@@ -1,7 +1,8 @@
 """Junokit infrastructure: configuration, the cross-stack contract and the provider loader.
 
-Importing this package makes AWS provider submodule imports lazy (see `provider_loader`), so it must be
-imported before any `cdktf_cdktf_provider_aws` module; `constructs_lib` and `stacks` do that first.
+Importing this package makes AWS provider loading lazy in Python and in the jsii kernel's Node process (see
+`provider_loader`). The kernel reads its settings when it starts, so this must be imported before `cdktf`,
+`constructs` or any provider module: `main.py`, `constructs_lib`, `stacks` and `tests/conftest.py` do that first.
 """
 
 import os

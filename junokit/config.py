@@ -40,7 +40,8 @@ _PREFIX_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 # Cognito accepts plain http only for localhost.
 _APP_URL_RE = re.compile(r"^(https://[^\s/]+|http://localhost(:\d+)?)(/\S*)?$")
 _US_EAST_1_CERT_RE = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+$")
-_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# A lower-case DNS name (junokit.com, auth.junokit.com); shared by the config and the constructs.
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 # A web origin as browsers send it: scheme, lower-case host, optional port; no path, no trailing slash.
 _ORIGIN_RE = re.compile(r"https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -296,7 +297,7 @@ def load_config(
 
 def _validate(config: EnvironmentConfig) -> None:
     _one_of("region", config.region, EU_REGIONS)
-    if not _DOMAIN_RE.match(config.domain):
+    if not DOMAIN_RE.match(config.domain):
         raise ConfigError(f"domain {config.domain!r} is not a valid DNS name (e.g. junokit.com)")
     if not re.fullmatch(r"[a-z][a-z0-9-]{1,20}", config.project):
         raise ConfigError(f"project name {config.project!r} must be 2-21 lower-case letters, digits or dashes")
@@ -382,7 +383,7 @@ def _validate_identity(identity: IdentitySettings) -> None:
             f"identity.domain_prefix {identity.domain_prefix!r} is not allowed "
             "(allowed: lower-case letters, digits and dashes, without aws, amazon or cognito)"
         )
-    if identity.custom_domain and not _DOMAIN_RE.match(identity.custom_domain):
+    if identity.custom_domain and not DOMAIN_RE.match(identity.custom_domain):
         raise ConfigError(f"identity.custom_domain {identity.custom_domain!r} is not a valid DNS name (e.g. auth.junokit.com)")
     if identity.custom_domain_certificate_arn and not _US_EAST_1_CERT_RE.match(identity.custom_domain_certificate_arn):
         raise ConfigError(

@@ -1,13 +1,20 @@
-"""Load the AWS provider bindings without importing all 2,135 generated submodules.
+"""Load the AWS provider bindings without loading all 2,135 generated submodules, in Python or in Node.
 
 `import cdktf_cdktf_provider_aws` (which every `from cdktf_cdktf_provider_aws.x import Y` runs first) ends with
-one `from . import <module>` per Terraform resource type, so any synth pays ~9 s and ~540 MiB before doing
-anything. `install()` runs the package's `__init__.py` up to that block (the jsii assembly load and the
-shared helpers) and lets Python import only the submodules a stack actually uses.
+one `from . import <module>` per Terraform resource type, and the jsii kernel's `require` of the package's
+lib/index.js does the same in Node, so any synth used to pay ~10 s and ~600 MiB before doing anything.
+`install()` fixes both sides:
 
-Output must stay byte-identical to the eager path (`tests/test_provider_loader.py` proves it), so this only
-works on the exact file it was checked against: any other provider release raises `ProviderShapeError`
-instead of guessing. `JUNOKIT_EAGER_PROVIDER=1` switches back to the plain import.
+- Python: a meta-path finder runs the package's `__init__.py` up to that block (the jsii assembly load and the
+  shared helpers) and lets Python import only the submodules a stack actually uses.
+- Node: it preloads `lazy_provider_index.cjs` into the jsii kernel (NODE_OPTIONS), which compiles lib/index.js
+  as getters that require a submodule on first use. NODE_OPTIONS is read when the kernel starts, so `junokit`
+  must be imported before `cdktf` or `constructs`; importing it later raises `ProviderLoadOrderError`.
+
+Output must stay byte-identical to the eager path (`tests/test_provider_loader.py` proves it), so both sides
+only work on the exact files they were checked against: any other provider release raises `ProviderShapeError`
+(Python here, Node in the .cjs file, surfacing as a jsii error naming it) instead of guessing.
+`JUNOKIT_EAGER_PROVIDER=1` switches both back to the plain import.
 """
 
 from __future__ import annotations
@@ -27,12 +34,20 @@ PACKAGE = "cdktf_cdktf_provider_aws"
 # The provider package this loader was verified against (cdktf-cdktf-provider-aws 20.1.0, hashicorp/aws 5.100.0).
 EXPECTED_INIT_SHA256 = "b572adc0d5678ee04026e6947059edbfd0011fa7e5da99ab61428e0c401d7414"
 EAGER_SWITCH = "JUNOKIT_EAGER_PROVIDER"
+# Preloaded into the jsii kernel's Node processes; holds its own pinned sha256 of the provider's lib/index.js.
+NODE_HOOK = Path(__file__).resolve().with_name("lazy_provider_index.cjs")
+# Imported only once the jsii kernel runs: its Node process has read NODE_OPTIONS by then.
+_KERNEL_MODULES = ("constructs._jsii", "cdktf._jsii")
 _MARKER = "# Loading modules to ensure their types are registered with the jsii runtime library\n"
 _IMPORT_LINE = re.compile(r"^from \. import ([a-z0-9_]+)$")
 
 
 class ProviderShapeError(RuntimeError):
     """The installed provider package is not the one the lazy loader was verified against."""
+
+
+class ProviderLoadOrderError(RuntimeError):
+    """The jsii kernel started before `junokit` was imported, so its Node process cannot get the lazy index."""
 
 
 def split_init(source: str) -> tuple[str, list[str]]:
@@ -100,7 +115,39 @@ class _LazyProviderFinder(importlib.abc.MetaPathFinder):
 _FINDER = _LazyProviderFinder()
 
 
+def _node_hook_option() -> str:
+    """`--require "<hook>"`, quoted the way Node parses NODE_OPTIONS (the path may hold spaces)."""
+    quoted = str(NODE_HOOK).replace("\\", "\\\\").replace('"', '\\"')
+    return f'--require "{quoted}"'
+
+
+def node_options(current: str, *, lazy: bool) -> str:
+    """`current` NODE_OPTIONS with the lazy-index preload added (lazy) or removed (eager); the rest untouched."""
+    option = _node_hook_option()
+    if lazy:
+        return current if option in current else f"{current} {option}".strip()
+    return current.replace(f" {option}", "").replace(option, "").strip()
+
+
 def install() -> None:
-    """Make later imports of provider submodules lazy. Idempotent; harmless once the package is loaded."""
-    if _FINDER not in sys.meta_path:
+    """Make provider loading lazy on both sides, or plainly eager with JUNOKIT_EAGER_PROVIDER=1. Idempotent.
+
+    The Node side is an environment setting inherited by the kernel (and by child processes, which keeps
+    `main.py` subprocesses consistent), so it is added or removed here to match the switch.
+    """
+    lazy = os.environ.get(EAGER_SWITCH) != "1"
+    current = os.environ.get("NODE_OPTIONS", "")
+    wanted = node_options(current, lazy=lazy)
+    if wanted != current:
+        started = [name for name in _KERNEL_MODULES if name in sys.modules]
+        if started:
+            raise ProviderLoadOrderError(
+                f"the jsii kernel started ({started[0]} imported) before junokit: import junokit first "
+                f"(tests/conftest.py and main.py do), or set {EAGER_SWITCH}=1"
+            )
+        if wanted:
+            os.environ["NODE_OPTIONS"] = wanted
+        else:
+            os.environ.pop("NODE_OPTIONS", None)
+    if lazy and _FINDER not in sys.meta_path:
         sys.meta_path.insert(0, _FINDER)

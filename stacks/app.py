@@ -40,9 +40,7 @@ def build_environment(app: Construct, config: EnvironmentConfig) -> dict[str, Ju
         stacks[name] = stack_type(app, config=config)  # type: ignore[call-arg]
     for stack in stacks.values():
         for producer in stack.producers:
-            # A producer this app does not build (not yet in STACK_TYPES) is still read through its state.
-            if producer in stacks:
-                stack.add_dependency(stacks[producer])
+            stack.add_dependency(stacks[producer])
         Aspects.of(stack).add(PolicyPack(environment=config.name))
     return stacks
 

@@ -196,3 +196,10 @@ def test_lambda_entry_point_uses_the_configured_table(table: Any, monkeypatch: p
     assert response["statusCode"] == 200
     assert response["headers"]["Access-Control-Allow-Origin"] == ORIGINS[0]
     assert table.get_item(Key={"userId": SUB, "contextType": "profile"})["Item"]["theme"] == "Sales"
+
+
+def test_handler_themes_are_the_contract_themes() -> None:
+    """The runtime ships without the project's packages, so it keeps its own copy; this keeps them one list."""
+    from junokit.contract import USER_THEMES
+
+    assert handler.THEMES == USER_THEMES

@@ -1,0 +1,139 @@
+"""Shared fixtures. Imports `junokit` before any test module imports cdktf, so the jsii kernel starts with
+the lazy provider index (see junokit/provider_loader.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import junokit  # noqa: F401  (before cdktf: the jsii kernel reads its settings when it starts)
+from junokit.config import PROJECT_ROOT
+from junokit.provider_loader import EAGER_SWITCH
+
+TRACE_SWITCH = "JUNOKIT_LAZY_PROVIDER_TRACE"  # see junokit/lazy_provider_index.cjs
+
+# Every stack of every environment: all environments with the default backend, plus prod with the s3 backend,
+# the only setting that adds the bootstrap stack.
+SYNTHS: dict[str, dict[str, str]] = {
+    "local": {"JUNOKIT_ENV": "all"},
+    "s3": {"JUNOKIT_ENV": "prod", "JUNOKIT_BACKEND": "s3", "JUNOKIT_STATE_BUCKET": "junokit-tfstate-test"},
+}
+
+# Runs `main.main` once per setting in one process, as `make synth` would, so the provider loads once.
+_DRIVER = """
+import json, os, sys
+import main
+for outdir, settings in json.loads(sys.argv[1]).items():
+    code = main.main({**os.environ, **settings, "JUNOKIT_OUTDIR": outdir})
+    if code:
+        sys.exit(code)
+provider_modules = [name for name in sys.modules if name.startswith("cdktf_cdktf_provider_aws.")]
+print(json.dumps({"provider_modules": len(provider_modules), "node_options": os.environ.get("NODE_OPTIONS", "")}))
+"""
+
+
+@dataclass(frozen=True)
+class SynthOutputs:
+    """Where each SYNTHS setting was written, and how the provider was loaded in that process."""
+
+    outdirs: dict[str, Path]
+    provider_modules: int
+    node_options: str
+    lazy_node_index: bool  # the kernel said it compiled the provider's lib/index.js lazily
+
+
+class Synth:
+    """Synthesizes every SYNTHS setting under `root` in a fresh process, lazily or with JUNOKIT_EAGER_PROVIDER=1.
+
+    The process starts at construction and `result()` waits for it, so a slow synth can run while other
+    tests do.
+    """
+
+    def __init__(self, root: Path, *, eager: bool) -> None:
+        self.root = root
+        self.outdirs = {name: root / name for name in SYNTHS}
+        env = {key: value for key, value in os.environ.items() if key != EAGER_SWITCH}
+        env[TRACE_SWITCH] = "1"
+        if eager:
+            env[EAGER_SWITCH] = "1"
+        self._output = tempfile.TemporaryFile()
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _DRIVER, json.dumps({str(self.outdirs[name]): SYNTHS[name] for name in SYNTHS})],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=self._output,
+            stderr=subprocess.STDOUT,
+        )
+
+    def result(self) -> SynthOutputs:
+        code = self._process.wait()
+        with self._output:
+            self._output.seek(0)
+            output = self._output.read().decode(errors="replace")
+        assert code == 0, output
+        lines = output.splitlines()
+        report = json.loads(next(line for line in lines if line.startswith('{"provider_modules"')))
+        lazy = any(line.startswith("junokit: compiled ") and line.endswith(" lazily") for line in lines)
+        return SynthOutputs(self.outdirs, report["provider_modules"], report["node_options"], lazy)
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._output.close()
+
+
+# Session fixtures backed by a Synth, and whether each is the naive (eager) path.
+_SYNTH_FIXTURES = {"synthesized": False, "naive": True}
+_EARLY = pytest.StashKey[dict[str, Synth]]()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that wait for the naive synth run last, giving it the whole session to finish in the background."""
+    items.sort(key=lambda item: "naive" in getattr(item, "fixturenames", ()))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the synths the selected tests need right away; the naive one takes ~20 s of mostly one core.
+
+    Not in xdist workers: each collects every test, and would start them all.
+    """
+    if hasattr(session.config, "workerinput"):
+        return
+    wanted = {name for item in session.items for name in getattr(item, "fixturenames", ()) if name in _SYNTH_FIXTURES}
+    session.config.stash[_EARLY] = {
+        name: Synth(Path(tempfile.mkdtemp(prefix=f"junokit-{name}-")), eager=_SYNTH_FIXTURES[name])
+        for name in sorted(wanted)
+    }
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for synth in session.config.stash.get(_EARLY, {}).values():
+        synth.stop()
+        shutil.rmtree(synth.root, ignore_errors=True)
+
+
+def _synth_fixture(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SynthOutputs:
+    name = request.fixturename
+    early = request.config.stash.get(_EARLY, {}).get(name)
+    return (early or Synth(tmp_path_factory.mktemp(name), eager=_SYNTH_FIXTURES[name])).result()
+
+
+@pytest.fixture(scope="session")
+def synthesized(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SynthOutputs:
+    """Every stack of every environment, synthesized the normal (lazy) way. Read-only for the tests."""
+    return _synth_fixture(request, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def naive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SynthOutputs:
+    """The same with JUNOKIT_EAGER_PROVIDER=1: every provider submodule loaded in Python and in Node."""
+    return _synth_fixture(request, tmp_path_factory)
