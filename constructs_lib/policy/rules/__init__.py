@@ -1,0 +1,22 @@
+"""The Junokit policy rules, one per module; `ALL_RULES` is what the pack applies."""
+
+from __future__ import annotations
+
+from constructs_lib.policy.rule import Rule
+from constructs_lib.policy.rules import (
+    api_method_authorization,
+    dynamodb_deletion_protection,
+    dynamodb_pitr,
+    eu_region,
+    iam_no_wildcard_action,
+    log_retention,
+)
+
+ALL_RULES: tuple[Rule, ...] = (
+    dynamodb_pitr.RULE,
+    dynamodb_deletion_protection.RULE,
+    log_retention.RULE,
+    iam_no_wildcard_action.RULE,
+    api_method_authorization.RULE,
+    eu_region.RULE,
+)

@@ -1,0 +1,201 @@
+"""The checkov policy gate: every synthesized stack of every environment, zero failed checks.
+
+    python -m tools.policy_gate [--outdir build/policy]
+
+Synthesizes dev, staging and prod (local backend) and prod with the s3 backend (which adds the bootstrap
+stack), runs checkov over all of them offline with `.checkov.yaml`, prints one line per stack and one
+per failed check, and exits 1 if any check fails, if a skip in `.checkov.yaml` has no reason, or if a
+skip no longer matches any finding (a stale skip hides the next real one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from junokit.config import PROJECT_ROOT
+
+CONFIG_FILE = PROJECT_ROOT / ".checkov.yaml"
+DEFAULT_OUTDIR = PROJECT_ROOT / "build" / "policy"
+# What the gate synthesizes: every environment on the default backend, and prod on s3 (adds bootstrap).
+VARIANTS: Mapping[str, Mapping[str, str]] = {
+    "local": {"JUNOKIT_ENV": "all", "JUNOKIT_BACKEND": "local"},
+    "s3": {"JUNOKIT_ENV": "prod", "JUNOKIT_BACKEND": "s3", "JUNOKIT_STATE_BUCKET": "junokit-tfstate-policy"},
+}
+_SKIP_LINE = re.compile(r"^\s*-\s*(?P<id>CKV2?_[A-Z0-9]+_\d+)\s*(?:#\s*(?P<reason>.*?))?\s*$")
+
+
+class GateError(RuntimeError):
+    """The gate could not run (synth failed, checkov crashed, bad config); one line for the operator."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    check_id: str
+    check_name: str
+    resource: str
+
+
+@dataclass(kw_only=True)
+class StackResult:
+    stack: str
+    """`<variant>/<stack id>`, e.g. `s3/junokit-prod-bootstrap`."""
+    passed: int = 0
+    failed: list[Finding] = field(default_factory=list)
+    skipped: list[Finding] = field(default_factory=list)
+    """Findings of the checks `.checkov.yaml` skips (what the skips hide in this stack)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Skip:
+    check_id: str
+    reason: str
+
+
+def read_skips(path: Path = CONFIG_FILE) -> list[Skip]:
+    """The skipped checks of the config file, each with the reason written on its line."""
+    skip_ids = (yaml.safe_load(path.read_text()) or {}).get("skip-check") or []
+    reasons: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        match = _SKIP_LINE.match(line)
+        if match:
+            reasons[match["id"]] = (match["reason"] or "").strip()
+    return [Skip(check_id=str(check_id), reason=reasons.get(str(check_id), "")) for check_id in skip_ids]
+
+
+def synthesize(outdir: Path, variants: Mapping[str, Mapping[str, str]] = VARIANTS) -> list[Path]:
+    """Synthesize each variant with `main.py` into `outdir/<variant>`; the stack folders, sorted."""
+    shutil.rmtree(outdir, ignore_errors=True)
+    stacks: list[Path] = []
+    for variant, settings in variants.items():
+        target = outdir / variant
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JUNOKIT_", "CDKTF_"))}
+        result = subprocess.run(
+            [sys.executable, str(PROJECT_ROOT / "main.py")],
+            env={**env, **settings, "JUNOKIT_OUTDIR": str(target)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise GateError(f"synth of {variant} failed: {result.stderr.strip()}")
+        for stack_dir in sorted((target / "stacks").iterdir()):
+            check_scannable(stack_dir)
+            stacks.append(stack_dir)
+    return stacks
+
+
+def check_scannable(stack_dir: Path) -> None:
+    """Refuse a stack checkov cannot scan: with `terraform.required_version` set it crashes on the file
+    (bridgecrewio/checkov#7454) and the gate would pass having scanned nothing."""
+    document = json.loads((stack_dir / "cdk.tf.json").read_text())
+    if "required_version" in (document.get("terraform") or {}):
+        raise GateError(f"{stack_dir.name}: terraform.required_version is set; checkov cannot scan the stack")
+
+
+def run_checkov(root: Path, *, extra: Sequence[str] = ("--config-file", str(CONFIG_FILE))) -> dict[str, Any]:
+    """checkov's JSON report over every cdk.tf.json under `root`, offline.
+
+    Run from `root`: checkov also reads a `.checkov.yaml` in the working directory, and only `extra` may
+    configure it here.
+    """
+    checkov = Path(sys.executable).with_name("checkov")
+    result = subprocess.run(
+        [str(checkov), "-d", str(root), "--framework", "terraform_json", "--skip-download", "-o", "json", *extra],
+        cwd=root,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode not in (0, 1):
+        raise GateError(f"checkov exited {result.returncode}: {result.stderr.strip()[-500:]}")
+    try:
+        report = json.loads(result.stdout)
+    except ValueError:
+        raise GateError(f"checkov printed no JSON report: {result.stdout.strip()[:200]!r}") from None
+    if isinstance(report, list):
+        raise GateError("checkov ran more than one framework; expected terraform_json only")
+    if report.get("summary", {}).get("parsing_errors"):
+        raise GateError(f"checkov could not parse: {report['results'].get('parsing_errors')}")
+    return report
+
+
+def by_stack(report: Mapping[str, Any], root: Path, stacks: Sequence[Path]) -> dict[str, StackResult]:
+    """Results per stack, every synthesized stack present (a stack checkov did not scan has 0 passed)."""
+    results = {_label(stack, root): StackResult(stack=_label(stack, root)) for stack in stacks}
+    checks = report.get("results", {})
+    for outcome in ("passed_checks", "failed_checks"):
+        for check in checks.get(outcome, []):
+            label = _label(Path(check["file_abs_path"]).parent, root)
+            result = results.setdefault(label, StackResult(stack=label))
+            if outcome == "passed_checks":
+                result.passed += 1
+            else:
+                result.failed.append(
+                    Finding(check_id=check["check_id"], check_name=check["check_name"], resource=check["resource"])
+                )
+    return results
+
+
+def _label(stack_dir: Path, root: Path) -> str:
+    relative = stack_dir.resolve().relative_to(root.resolve())
+    return f"{relative.parts[0]}/{relative.parts[-1]}"
+
+
+def add_skipped(results: Mapping[str, StackResult], root: Path, skips: Sequence[Skip]) -> list[str]:
+    """Record what each skip hides per stack (checkov with only the skipped checks); return the skips that
+    hide nothing, i.e. no stack fails them any more."""
+    if not skips:
+        return []
+    report = run_checkov(root, extra=("--check", ",".join(skip.check_id for skip in skips)))
+    for label, result in by_stack(report, root, []).items():
+        if label in results:
+            results[label].skipped.extend(result.failed)
+    hiding = {finding.check_id for result in results.values() for finding in result.skipped}
+    return [skip.check_id for skip in skips if skip.check_id not in hiding]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.policy_gate", description=__doc__.splitlines()[0])
+    parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR, help="where to synthesize (default: build/policy)")
+    args = parser.parse_args(argv)
+    try:
+        skips = read_skips()
+        stacks = synthesize(args.outdir)
+        report = run_checkov(args.outdir)
+        results = by_stack(report, args.outdir, stacks)
+        stale = add_skipped(results, args.outdir, skips)
+    except (GateError, OSError, yaml.YAMLError) as error:
+        print(f"policy gate: error: {error}", file=sys.stderr)
+        return 2
+    problems = 0
+    for result in results.values():
+        print(f"{result.stack:34} passed {result.passed:3}  failed {len(result.failed):3}  skipped {len(result.skipped):3}")
+        for finding in result.failed:
+            print(f"  FAILED {finding.check_id} {finding.resource}: {finding.check_name}")
+        problems += len(result.failed) + (result.passed == 0)
+    for skip in skips:
+        if not skip.reason:
+            print(f"skip {skip.check_id} in {CONFIG_FILE.name} has no reason (write it as a comment on its line)")
+            problems += 1
+    for check_id in stale:
+        print(f"skip {check_id} in {CONFIG_FILE.name} matches nothing any more; remove it")
+        problems += 1
+    print("policy gate: " + ("passed" if not problems else f"{problems} problem(s)"))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
