@@ -22,6 +22,9 @@ from junokit.terraform import cli_env
 from stacks.app import build_app
 from tools import plan_review, plan_stacks
 
+# Applies to the local emulator, so it counts with the end-to-end tests, not the unit suite.
+pytestmark = pytest.mark.e2e
+
 STACK = "junokit-dev-data"
 TABLE = "aws_dynamodb_table.user-context_table_D390C265"
 
