@@ -18,7 +18,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform installs providers only from the local mirror (see junokit/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install synth test bench clean
+.PHONY: help install synth test bench clean sandbox
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ synth: install ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.
 
 test: install ## Run the whole test suite
 	$(PY) -m pytest
+
+sandbox: install ## Deploy every stack to a local AWS emulator and keep it running (ARGS=--teardown: destroy, exit)
+	$(PY) -m junokit.sandbox $(ARGS)
 
 clean: ## Remove generated output (not state)
 	rm -rf cdktf.out build .pytest_cache
