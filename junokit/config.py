@@ -34,6 +34,12 @@ EU_REGIONS: tuple[str, ...] = (
 )
 DEFAULT_REGION = "eu-north-1"
 
+_ZONE_ID_RE = re.compile(r"^[A-Z0-9]{1,32}$")
+_LOCAL_PART_RE = re.compile(r"^[a-z0-9]([a-z0-9._+-]{0,62}[a-z0-9])?$")
+_PREFIX_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+# Cognito accepts plain http only for localhost.
+_APP_URL_RE = re.compile(r"^(https://[^\s/]+|http://localhost(:\d+)?)(/\S*)?$")
+_US_EAST_1_CERT_RE = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+$")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
@@ -68,6 +74,10 @@ class MessagingSettings:
     """Local part of the sender address (`no-reply@<domain>`)."""
     hosted_zone_id: str = ""
     """Route 53 zone for the domain. Empty: DNS records are published as an output instead."""
+    manage_identity_feedback: bool = True
+    """Pin the identity's feedback forwarding on (SES v2 API) and send its bounce and complaint notifications to
+    the feedback topic. False leaves SES's defaults (forwarding on, no identity topics) for emulators lacking
+    those APIs; mail sent with the configuration set still reports to the topic."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +87,7 @@ class IdentitySettings:
     password_min_length: int = 12
     """Minimum password length; 12 or more."""
     temporary_password_validity_days: int = 3
-    """How long an invitation's temporary password lasts."""
+    """How long an invitation's temporary password lasts; 1-365 days."""
     callback_urls: tuple[str, ...] = ("http://localhost:3000/auth/callback",)
     """OAuth callback URLs of the web app; https outside dev."""
     logout_urls: tuple[str, ...] = ("http://localhost:3000/",)
@@ -86,6 +96,9 @@ class IdentitySettings:
     """Custom hosted-UI domain (e.g. auth.junokit.com). Empty: a Cognito prefix domain."""
     custom_domain_certificate_arn: str = ""
     """ACM certificate (us-east-1) for the custom domain; required with it."""
+    domain_prefix: str = ""
+    """Cognito prefix domain (`<prefix>.auth.<region>.amazoncognito.com`). Empty: `junokit` in prod, else
+    `junokit-<env>`. Prefixes are unique per region across all AWS accounts, so a taken one is set here."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -313,12 +326,51 @@ def _validate(config: EnvironmentConfig) -> None:
         raise ConfigError(
             f"identity.password_min_length {config.identity.password_min_length} is not allowed (allowed: 12-99)"
         )
-    if config.name != "dev":
-        for url in config.identity.callback_urls + config.identity.logout_urls:
-            if not url.startswith("https://"):
-                raise ConfigError(f"callback/logout URL {url!r} must use https outside dev")
+    for url in config.identity.callback_urls + config.identity.logout_urls:
+        if config.name != "dev" and not url.startswith("https://"):
+            raise ConfigError(f"callback/logout URL {url!r} must use https outside dev")
+        if not _APP_URL_RE.match(url):
+            raise ConfigError(f"callback/logout URL {url!r} is not allowed (allowed: https URLs, or http://localhost in dev)")
     if bool(config.identity.custom_domain) != bool(config.identity.custom_domain_certificate_arn):
         raise ConfigError("identity.custom_domain and identity.custom_domain_certificate_arn must be set together")
+    _validate_messaging(config.messaging)
+    _validate_identity(config.identity)
+
+
+def _validate_messaging(messaging: MessagingSettings) -> None:
+    if not _LOCAL_PART_RE.match(messaging.sender_local_part):
+        raise ConfigError(
+            f"messaging.sender_local_part {messaging.sender_local_part!r} is not allowed "
+            "(allowed: lower-case letters, digits and . _ + -, e.g. no-reply)"
+        )
+    if messaging.hosted_zone_id and not _ZONE_ID_RE.match(messaging.hosted_zone_id):
+        raise ConfigError(
+            f"messaging.hosted_zone_id {messaging.hosted_zone_id!r} is not allowed (allowed: a Route 53 zone id such as Z0123456789ABC, or empty)"
+        )
+
+
+def _validate_identity(identity: IdentitySettings) -> None:
+    if not 1 <= identity.temporary_password_validity_days <= 365:
+        raise ConfigError(
+            f"identity.temporary_password_validity_days {identity.temporary_password_validity_days} is not allowed (allowed: 1-365)"
+        )
+    if not identity.callback_urls:
+        raise ConfigError("identity.callback_urls is empty (allowed: one or more URLs of the web app)")
+    if identity.domain_prefix and (
+        not _PREFIX_RE.match(identity.domain_prefix)
+        or any(word in identity.domain_prefix for word in ("aws", "amazon", "cognito"))
+    ):
+        raise ConfigError(
+            f"identity.domain_prefix {identity.domain_prefix!r} is not allowed "
+            "(allowed: lower-case letters, digits and dashes, without aws, amazon or cognito)"
+        )
+    if identity.custom_domain and not _DOMAIN_RE.match(identity.custom_domain):
+        raise ConfigError(f"identity.custom_domain {identity.custom_domain!r} is not a valid DNS name (e.g. auth.junokit.com)")
+    if identity.custom_domain_certificate_arn and not _US_EAST_1_CERT_RE.match(identity.custom_domain_certificate_arn):
+        raise ConfigError(
+            f"identity.custom_domain_certificate_arn {identity.custom_domain_certificate_arn!r} is not allowed "
+            "(allowed: an ACM certificate ARN in us-east-1, as Cognito custom domains require)"
+        )
 
 
 def state_region(config: EnvironmentConfig) -> str:

@@ -38,6 +38,7 @@ class MessagingOutputs(StrEnum):
     SENDER_ADDRESS = "JunokitSenderAddress"
     CONFIGURATION_SET = "JunokitEmailConfigurationSet"
     DNS_RECORDS = "JunokitEmailDnsRecords"
+    FEEDBACK_TOPIC_ARN = "JunokitEmailFeedbackTopicArn"
 
 
 class IdentityOutputs(StrEnum):
@@ -47,6 +48,21 @@ class IdentityOutputs(StrEnum):
     USER_POOL_CLIENT_ID = "JunokitUserPoolClientId"
     USER_POOL_ARN = "JunokitUserPoolArn"
     USER_POOL_DOMAIN = "JunokitUserPoolDomain"
+    USER_POOL_DOMAIN_ALIAS_TARGET = "JunokitUserPoolDomainAliasTarget"
+
+
+class UserAttributes(StrEnum):
+    """Custom attributes of the user pool, as ID tokens and the Cognito API name them."""
+
+    INVITE_CODE = "custom:inviteCode"
+    USER_ROLE = "custom:userRole"
+    THEME = "custom:theme"
+
+
+# Allowed values of the free-text attributes above. Cognito cannot restrict a string attribute to a list, so
+# whoever writes them (server-side code with admin rights; the web client may not) must check against these.
+USER_ROLES: tuple[str, ...] = ("admin", "user")
+USER_THEMES: tuple[str, ...] = ("Dev", "Ops", "QA", "Sales", "Media")
 
 
 class ApiOutputs(StrEnum):

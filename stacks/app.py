@@ -12,10 +12,14 @@ from junokit.config import EnvironmentConfig
 from junokit.contract import BOOTSTRAP_STACK, StackName
 from stacks.bootstrap import BootstrapStack
 from stacks.data import DataStack
+from stacks.identity import IdentityStack
+from stacks.messaging import MessagingStack
 
 # Stack classes of one environment, in deploy order.
 STACK_TYPES: dict[StackName, type[JunokitStack]] = {
     StackName.DATA: DataStack,
+    StackName.MESSAGING: MessagingStack,
+    StackName.IDENTITY: IdentityStack,
 }
 
 
