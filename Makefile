@@ -18,10 +18,10 @@ export TF_IN_AUTOMATION := 1
 # Terraform installs providers only from the local mirror (see junokit/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install synth test bench clean sandbox
+.PHONY: help install synth test bench clean frontend-env set-secrets sandbox
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed node_modules/.installed build/terraform.rc ## Python and npm dependencies, Terraform CLI config
 
@@ -47,6 +47,12 @@ synth: install ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.
 
 test: install ## Run the whole test suite
 	$(PY) -m pytest
+
+frontend-env: synth ## Write frontend.env from the deployed stacks of JUNOKIT_ENV (terraform output)
+	$(PY) -m tools.frontend_env
+
+set-secrets: install ## Set the API secrets of JUNOKIT_ENV: hidden prompts, or a JSON object on stdin
+	@$(PY) -m tools.set_secrets $(SECRETS_ARGS)
 
 sandbox: install ## Deploy every stack to a local AWS emulator and keep it running (ARGS=--teardown: destroy, exit)
 	$(PY) -m junokit.sandbox $(ARGS)

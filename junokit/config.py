@@ -41,6 +41,8 @@ _PREFIX_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _APP_URL_RE = re.compile(r"^(https://[^\s/]+|http://localhost(:\d+)?)(/\S*)?$")
 _US_EAST_1_CERT_RE = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+$")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# A web origin as browsers send it: scheme, lower-case host, optional port; no path, no trailing slash.
+_ORIGIN_RE = re.compile(r"https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
@@ -161,6 +163,8 @@ class EnvironmentConfig:
 
 
 _RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+# CloudWatch Logs retention periods AWS accepts; constructs check their log groups against the same list.
+LOG_RETENTION_DAYS: tuple[int, ...] = _RETENTION_DAYS
 
 
 def _one_of(what: str, value: object, allowed: typing.Iterable[object]) -> None:
@@ -317,6 +321,20 @@ def _validate(config: EnvironmentConfig) -> None:
         raise ConfigError("api.data_trace is not allowed in prod (request bodies would reach the logs)")
     if config.is_prod and "*" in config.api.cors_allow_origins:
         raise ConfigError("api.cors_allow_origins may not contain '*' in prod (allowed: the web app's https origins)")
+    if not config.api.cors_allow_origins:
+        raise ConfigError("api.cors_allow_origins is empty (allowed: the web app's origins, e.g. https://app.junokit.com)")
+    for origin in config.api.cors_allow_origins:
+        if origin != "*" and not _ORIGIN_RE.fullmatch(origin):
+            raise ConfigError(
+                f"api.cors_allow_origins entry {origin!r} is not an origin "
+                "(allowed: scheme://host[:port] without path, e.g. https://app.junokit.com)"
+            )
+        if config.name != "dev" and origin.startswith("http://"):
+            raise ConfigError(f"api.cors_allow_origins entry {origin!r} must use https outside dev")
+    if not 1 <= config.api.lambda_reserved_concurrency <= 1000:
+        raise ConfigError(
+            f"api.lambda_reserved_concurrency {config.api.lambda_reserved_concurrency} is not allowed (allowed: 1-1000)"
+        )
     if config.api.throttle_rate_limit < 1 or config.api.throttle_burst_limit < config.api.throttle_rate_limit:
         raise ConfigError(
             "api throttling must have rate_limit >= 1 and burst_limit >= rate_limit "

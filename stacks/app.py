@@ -10,6 +10,7 @@ from constructs import Construct
 from constructs_lib.stack import JunokitStack
 from junokit.config import EnvironmentConfig
 from junokit.contract import BOOTSTRAP_STACK, StackName
+from stacks.api import ApiStack
 from stacks.bootstrap import BootstrapStack
 from stacks.data import DataStack
 from stacks.identity import IdentityStack
@@ -20,6 +21,7 @@ STACK_TYPES: dict[StackName, type[JunokitStack]] = {
     StackName.DATA: DataStack,
     StackName.MESSAGING: MessagingStack,
     StackName.IDENTITY: IdentityStack,
+    StackName.API: ApiStack,
 }
 
 
@@ -36,7 +38,9 @@ def build_environment(app: Construct, config: EnvironmentConfig) -> dict[str, Ju
         stacks[name] = stack_type(app, config=config)  # type: ignore[call-arg]
     for stack in stacks.values():
         for producer in stack.producers:
-            stack.add_dependency(stacks[producer])
+            # A producer this app does not build (not yet in STACK_TYPES) is still read through its state.
+            if producer in stacks:
+                stack.add_dependency(stacks[producer])
     return stacks
 
 

@@ -1,0 +1,34 @@
+"""Small IAM helpers shared by constructs: trust policies and AWS-managed policy ARNs without literal partitions."""
+
+from __future__ import annotations
+
+import json
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from constructs import Construct
+
+_PARTITION_ID = "aws-partition"
+
+
+def assume_role_policy(service: str) -> str:
+    """Trust policy letting one AWS service (e.g. `lambda.amazonaws.com`) assume a role."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+        }
+    )
+
+
+def aws_managed_policy_arn(scope: Construct, name: str) -> str:
+    """ARN of an AWS-managed policy (`service-role/...` or a plain name) in the stack's partition.
+
+    One `aws_partition` data source per stack is shared by every caller.
+    """
+    stack = TerraformStack.of(scope)
+    partition = stack.node.try_find_child(_PARTITION_ID)
+    if partition is None:
+        partition = DataAwsPartition(stack, _PARTITION_ID)
+    assert isinstance(partition, DataAwsPartition)
+    return f"arn:{partition.partition}:iam::aws:policy/{name}"

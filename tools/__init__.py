@@ -1,0 +1,1 @@
+"""Operator commands (`python -m tools.<name>`, or the Makefile targets that run them)."""
