@@ -150,7 +150,8 @@ class Emulator:
             [sys.executable, "-m", "junokit.emulator", "-H", HOST, "-p", str(self.port), "--ssl"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, **CREDENTIALS},
+            # AWS-managed IAM policies (e.g. AWSXRayDaemonWriteAccess) exist in moto only when asked for.
+            env={**os.environ, **CREDENTIALS, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
         )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
