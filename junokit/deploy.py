@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from junokit.config import PROJECT_ROOT, EnvironmentConfig, load_config
-from junokit.contract import BOOTSTRAP_STACK, ApiOutputs, IdentityOutputs, StackName
+from junokit.contract import BOOTSTRAP_STACK
 from junokit.terraform import cli_env
 
 SANDBOX_STATE_BUCKET = "junokit-tfstate-sandbox"
@@ -65,6 +65,9 @@ class DeploySettings:
             JUNOKIT_STATE_DIR="terraform-state",
             JUNOKIT_OUTDIR=str(self.outdir),
             GOGC=env.get("GOGC", PROVIDER_GOGC),
+            # An emulator answers at once or not at all: an unsupported call fails fast instead of backing off
+            # through the provider's default 25 attempts (minutes).
+            AWS_MAX_ATTEMPTS=env.get("AWS_MAX_ATTEMPTS", "3"),
         )
         return env
 
@@ -175,14 +178,20 @@ def run_graph(
     running: dict[Future[Run], str] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while waiting or running:
-            for name in list(waiting):
-                before = [b for b in after.get(name, ()) if b in steps]
-                failed = [b for b in before if b in results and not results[b].ok]
-                if failed:
-                    results[name] = Run(stack_id=name, action="skipped", returncode=-1, stderr=f"not run: {failed[0]} failed")
-                    del waiting[name]
-                elif all(b in results for b in before):
-                    running[pool.submit(waiting.pop(name))] = name
+            changed = True
+            while changed:  # a skipped step may in turn skip or release others
+                changed = False
+                for name in list(waiting):
+                    before = [b for b in after.get(name, ()) if b in steps]
+                    failed = [b for b in before if b in results and not results[b].ok]
+                    if failed:
+                        results[name] = Run(
+                            stack_id=name, action="skipped", returncode=-1, stderr=f"not run: {failed[0]} failed"
+                        )
+                        del waiting[name]
+                        changed = True
+                    elif all(b in results for b in before):
+                        running[pool.submit(waiting.pop(name))] = name
             if not running:
                 if waiting:
                     raise DeployError(f"steps wait for each other: {', '.join(sorted(waiting))}")
@@ -227,7 +236,8 @@ class Terraform:
             )
             returncode, stdout, stderr = done.returncode, done.stdout, done.stderr
         except subprocess.TimeoutExpired as expired:
-            returncode, stdout, stderr = -9, str(expired.stdout or ""), f"timed out after {self.timeout:.0f} s"
+            returncode, stdout = -9, _text(expired.stdout)
+            stderr = f"{_text(expired.stderr)}\ntimed out after {self.timeout:.0f} s"
         return self.record(
             Run(
                 stack_id=stack_id,
@@ -282,6 +292,10 @@ class Terraform:
         return {name: entry["value"] for name, entry in json.loads(result.stdout or "{}").items()}
 
 
+def _text(output: str | bytes | None) -> str:
+    return output.decode("utf-8", "replace") if isinstance(output, bytes) else output or ""
+
+
 def synth(env: Mapping[str, str], *, outdir: Path, label: str) -> Run:
     """`main.py` into `outdir`, as `make synth` runs it; a `Run` (named `label`) so it shows in the timings."""
     started = time.monotonic()
@@ -324,26 +338,17 @@ def cdktf(args: Sequence[str], *, settings: DeploySettings, env: Mapping[str, st
         raise DeployError(f"{' '.join(argv[1:3])} failed with exit code {done.returncode}")
 
 
-# The frontend's settings (seed: "Frontend will need these from CDK outputs"), by the stack publishing each.
-FRONTEND_VARIABLES: tuple[tuple[str, str, str], ...] = (
-    ("NEXT_PUBLIC_USER_POOL_ID", StackName.IDENTITY, IdentityOutputs.USER_POOL_ID),
-    ("NEXT_PUBLIC_USER_POOL_CLIENT_ID", StackName.IDENTITY, IdentityOutputs.USER_POOL_CLIENT_ID),
-    ("NEXT_PUBLIC_API_URL", StackName.API, ApiOutputs.API_URL),
-)
-
-
 def frontend_env(config: EnvironmentConfig, outputs: Mapping[str, Mapping[str, object]]) -> str:
-    """The frontend's env file from the deployed stacks' outputs (`outputs[stack_id][output_name]`).
+    """The web app's env file from deployed outputs (`outputs[stack_id][output_name]`), as `make frontend-env`
+    writes it (same variables, same format), for a deployment whose outputs are already at hand."""
+    from tools.frontend_env import FROM_OUTPUTS, REGION_VARIABLE, render
 
-    A value whose stack is not deployed is left out with a comment, never filled with a placeholder.
-    """
-    lines = [f"# Junokit frontend settings for {config.name}, from the stacks' outputs"]
-    for variable, stack, output in FRONTEND_VARIABLES:
+    values: dict[str, str] = {}
+    for variable, (stack, output) in FROM_OUTPUTS.items():
         value = outputs.get(config.stack_id(stack), {}).get(output)
-        if value is None:
-            lines.append(f"# {variable}: not available (stack {config.stack_id(stack)} is not deployed)")
-        else:
-            lines.append(f"{variable}={value}")
-    lines.append(f"NEXT_PUBLIC_REGION={config.region}")
-    return "\n".join(lines) + "\n"
-
+        if not isinstance(value, str) or not value:
+            raise DeployError(f"stack {config.stack_id(stack)} has no output {output}")
+        values[variable] = value
+    values[REGION_VARIABLE] = config.region
+    body = render(values, environment=config.name).split("\n", 1)[1]
+    return f"# Junokit {config.name}: from the deployed stacks' outputs\n{body}"
