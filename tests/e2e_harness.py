@@ -4,8 +4,9 @@ Terraform is driven directly in the synthesized stack folders (not through `cdkt
 sandbox` uses): one `cdktf deploy` plans and applies in two Terraform processes and synthesizes again,
 which would double the cost of every step, and the test needs control the CLI does not give (parallel
 plans with `-detailed-exitcode`, an apply held at its approval prompt). Stacks, dependencies and settings
-come from `junokit.deploy`, the same code the sandbox uses; the synth is `main.synth`, the function
-`main.py` runs, called in this process (which has loaded cdktf already) for dev and prod at once.
+come from `junokit.deploy`, the same code the sandbox uses; the synth is what `main.synth` does (one cdktf
+App, `stacks.app.build_app`, synth), in this process (which has loaded cdktf already), for dev and prod at
+once, keeping the stack objects for checks that need the code's own tables (the api's routes).
 
 Phases run once, when a test first needs them, and always in lifecycle order: apply (in the fixture), then
 convergence (re-plans, the prod destroy attempt), then teardown (reverse-order destroy). The state-lock test
@@ -22,24 +23,27 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from botocore.exceptions import ClientError
+from cdktf import App
 
+from constructs_lib.stack import JunokitStack
 from constructs_lib.state import state_location
 from junokit.contract import BOOTSTRAP_STACK, StackName
 from junokit.config import load_config
 from junokit.deploy import DeployError, DeploySettings, Manifest, Run, Terraform, destroy_graph, run_graph
 from junokit.emulator import Emulator
-from main import synth
+from stacks.app import build_app
 from tests.e2e_checks import Deployed, inventory
 
 # At most this many Terraform processes at once: each is CPU-bound while its provider starts.
 WORKERS = 3
+# Seconds one Terraform command may take; a loaded machine needs ~70 s for the slowest.
+COMMAND_TIMEOUT = 300.0
 # The stack whose first apply races a second apply for the state lock: off the longest dependency chain.
 LOCK_STACK = StackName.DATA
 
@@ -90,6 +94,7 @@ class EndToEnd:
         self.lock: LockEvidence | None = None
         self.protection: ProtectionEvidence | None = None
         self._terraform: Terraform | None = None
+        self.stacks: dict[str, JunokitStack] = {}
         self.graph: dict[str, tuple[str, ...]] = {}
         self.destroyed_inventory: dict[str, set[str]] = {}
         self.baseline = inventory(emulator)
@@ -121,13 +126,19 @@ class EndToEnd:
         """Synthesize dev and prod, then apply the bootstrap stack and every other stack in dependency order."""
         with self._phase("synth"):
             started = time.monotonic()
-            synth([self.config, self.prod_config], self.settings.outdir)
-            self.synths = [Run(stack_id="dev+prod", action="synth", returncode=0, started=started, seconds=time.monotonic() - started)]
-        self._terraform = Terraform(manifest=Manifest.load(self.settings.outdir), env=self.env)
+            app = App(outdir=str(self.settings.outdir))
+            self.stacks = build_app(app, [self.config, self.prod_config])[self.config.name]
+            app.synth()
+            seconds = time.monotonic() - started
+            self.synths = [Run(stack_id="dev+prod", action="synth", returncode=0, started=started, seconds=seconds)]
+        self._terraform = Terraform(manifest=Manifest.load(self.settings.outdir), env=self.env, timeout=COMMAND_TIMEOUT)
         self.graph = self.terraform.manifest.graph(self.config)
 
-        steps: dict[str, Callable[[], Run]] = {stack: functools.partial(self.terraform.apply, stack) for stack in self.graph}
-        steps[self.stack_id(LOCK_STACK)] = functools.partial(self._apply_against_a_second_apply, self.stack_id(LOCK_STACK))
+        steps: dict[str, Callable[[], Run]] = {
+            stack: functools.partial(self.terraform.apply, stack) for stack in self.graph
+        }
+        locked = self.stack_id(LOCK_STACK)
+        steps[locked] = functools.partial(self._apply_against_a_second_apply, locked)
         after: dict[str, tuple[str, ...]] = dict(self.graph)
         # The prod protection demo needs only the bucket; it applies alongside the dev stacks.
         steps[self.prod_data] = functools.partial(self.terraform.apply, self.prod_data)
@@ -140,7 +151,7 @@ class EndToEnd:
 
     @property
     def deployed(self) -> Deployed:
-        return Deployed(config=self.config, outputs=self.outputs, emulator=self.emulator)
+        return Deployed(config=self.config, outputs=self.outputs, emulator=self.emulator, stacks=self.stacks)
 
     def state_of(self, stack_id: str) -> tuple[str, str]:
         """Bucket and key of a dev stack's state."""
@@ -227,9 +238,20 @@ class EndToEnd:
     @functools.cached_property
     def convergence(self) -> dict[str, Run]:
         """Re-plan every stack (`plan <stack id>`) and try to destroy prod's protected data (`prod destroy`)."""
-        steps: dict[str, Callable[[], Run]] = {f"plan {stack}": functools.partial(self.terraform.plan, stack) for stack in self.graph}
+        steps: dict[str, Callable[[], Run]] = {
+            f"plan {stack}": functools.partial(self.terraform.plan, stack) for stack in self.graph
+        }
         # -refresh=false: prevent_destroy stops the destroy plan either way; refreshing adds a provider start.
-        steps["prod destroy"] = functools.partial(self.terraform.destroy, self.prod_data, "-refresh=false")
+        steps["prod destroy"] = functools.partial(
+            self.terraform.run,
+            self.prod_data,
+            "destroy (must fail)",
+            "destroy",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-refresh=false",
+        )
         with self._phase("re-plans, prod destroy"):
             results = run_graph(steps, {}, workers=WORKERS)
         return results

@@ -102,6 +102,17 @@ def test_run_graph_skips_the_dependents_of_a_failed_step() -> None:
     assert "start b" not in log
 
 
+def test_run_graph_skips_a_step_whose_prerequisite_was_skipped_earlier_in_the_same_pass() -> None:
+    log: list[str] = []
+    steps = {
+        "api": _step("api", log),
+        "identity": _step("identity", log),
+        "messaging": _step("messaging", log, returncode=1),
+    }
+    results = run_graph(steps, {"api": ("identity",), "identity": ("messaging",)}, workers=2)
+    assert results["api"].stderr == "not run: identity failed"
+
+
 def test_run_graph_reports_an_exception_as_a_failed_step() -> None:
     def broken() -> Run:
         raise OSError("terraform not found")

@@ -15,12 +15,16 @@ from typing import Any
 
 import pytest
 
-from junokit.contract import BOOTSTRAP_STACK
-from junokit.emulator import Emulator
-from junokit.emulator_shims import EMULATOR_GAPS
-from stacks.app import STACK_TYPES
-from tests.e2e_checks import CHECKS, Check
-from tests.e2e_harness import LOCK_STACK, EndToEnd
+# The checks live in helper modules; rewrite their asserts too, so a failure shows both sides.
+pytest.register_assert_rewrite("tests.e2e_checks", "tests.e2e_harness")
+
+from junokit.contract import BOOTSTRAP_STACK, ApiOutputs, IdentityOutputs, StackName  # noqa: E402
+from junokit.deploy import frontend_env  # noqa: E402
+from junokit.emulator import Emulator  # noqa: E402
+from junokit.emulator_shims import EMULATOR_GAPS  # noqa: E402
+from stacks.app import STACK_TYPES  # noqa: E402
+from tests.e2e_checks import CHECKS, Check  # noqa: E402
+from tests.e2e_harness import LOCK_STACK, EndToEnd  # noqa: E402
 
 pytestmark = [
     pytest.mark.e2e,
@@ -118,6 +122,20 @@ def test_reads_exactly_its_producers_through_s3_remote_state(e2e: EndToEnd, stac
     producers = [e2e.name_of(p) for p in e2e.terraform.manifest.stacks[stack_id].dependencies]
     expected = {e2e.state_of(e2e.stack_id(p))[1]: e2e.outputs[p] for p in producers}
     assert reads == expected
+
+
+def test_frontend_env_comes_from_the_deployed_outputs(e2e: EndToEnd) -> None:
+    """What `make sandbox` prints for the web app, from the same outputs."""
+    for stack in STACKS:
+        _applied(e2e, stack)
+    by_stack_id = {e2e.stack_id(name): outputs for name, outputs in e2e.outputs.items()}
+    lines = frontend_env(e2e.config, by_stack_id).splitlines()
+    assert lines[1:] == [
+        f"NEXT_PUBLIC_USER_POOL_ID={e2e.outputs[StackName.IDENTITY][IdentityOutputs.USER_POOL_ID]}",
+        f"NEXT_PUBLIC_USER_POOL_CLIENT_ID={e2e.outputs[StackName.IDENTITY][IdentityOutputs.USER_POOL_CLIENT_ID]}",
+        f"NEXT_PUBLIC_API_URL={e2e.outputs[StackName.API][ApiOutputs.API_URL]}",
+        f"NEXT_PUBLIC_REGION={e2e.config.region}",
+    ]
 
 
 # --- 3./4. lock and convergence ------------------------------------------------------------------
