@@ -18,7 +18,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform installs providers only from the local mirror (see junokit/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install synth test bench clean policy plan lint-workflows frontend-env set-secrets
+.PHONY: help install synth test bench clean policy plan lint-workflows frontend-env set-secrets sandbox
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ set-secrets: install ## Set the API secrets of JUNOKIT_ENV: hidden prompts, or a
 
 bench: install ## Time synth and memory against the performance targets (BENCH_ARGS="--runs 3 --suite")
 	$(PY) tools/bench.py $(BENCH_ARGS)
+
+sandbox: install ## Deploy every stack to a local AWS emulator and keep it running (ARGS=--teardown: destroy, exit)
+	$(PY) -m junokit.sandbox $(ARGS)
 
 clean: ## Remove generated output (not state)
 	rm -rf cdktf.out build .pytest_cache

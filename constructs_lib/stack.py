@@ -16,6 +16,7 @@ EMULATED_SERVICES: tuple[str, ...] = (
     "cognitoidp",
     "dynamodb",
     "iam",
+    "kms",  # the provider reads the AWS-managed key (alias/aws/dynamodb) while refreshing the table
     "lambda_",
     "logs",
     "route53",

@@ -5,21 +5,26 @@ It serves HTTPS with a self-signed certificate, so the state bucket's TLS-only p
 on AWS (the stacks skip certificate verification only for a loopback endpoint).
 `Emulator.env()` is what a Terraform or cdktf process needs to talk to it: dummy credentials, plus
 `JUNOKIT_AWS_ENDPOINT`, which makes the config point every stack's AWS provider and S3 backend there.
-Nothing outside 127.0.0.1 is contacted.
+Nothing outside 127.0.0.1 is contacted: `env()` also routes every non-loopback HTTP(S) request through
+`EgressTrap`, a loopback proxy that refuses it and records the host, so a missed endpoint shows up as
+`Emulator.egress` instead of a silent call to real AWS.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import socketserver
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from types import TracebackType
+from typing import Any
 
 HOST = "127.0.0.1"
 # Dummy credentials: the emulator accepts any; real ones must never reach it.
@@ -38,6 +43,46 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class EgressTrap:
+    """A loopback HTTP proxy that refuses every request and remembers where it was going.
+
+    Go (Terraform, the AWS provider) and Python (boto3) send requests for non-loopback hosts through
+    HTTP(S)_PROXY; loopback is never proxied. So every host recorded here is an endpoint that escaped the
+    emulator, and a test can assert that none did.
+    """
+
+    def __init__(self) -> None:
+        self.hosts: list[str] = []
+        self._lock = threading.Lock()
+        trap = self
+
+        class _Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                request_line = self.rfile.readline(4096).decode("latin-1").split()
+                if len(request_line) >= 2:
+                    target = request_line[1]
+                    host = target.split("://", 1)[-1].split("/", 1)[0]
+                    with trap._lock:
+                        trap.hosts.append(host)
+                self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+        self._server = socketserver.ThreadingTCPServer((HOST, 0), _Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="egress-trap", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self._server.server_address[1]}"
+
+    def start(self) -> EgressTrap:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
 class Emulator:
     """moto server in a child process, on loopback only."""
 
@@ -46,25 +91,67 @@ class Emulator:
         self.region = region
         self.startup_timeout = startup_timeout
         self._process: subprocess.Popen[bytes] | None = None
+        self._trap: EgressTrap | None = None
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     @property
     def url(self) -> str:
         return f"https://{HOST}:{self.port}"
 
+    @property
+    def egress(self) -> list[str]:
+        """Non-loopback hosts something tried to reach while the emulator ran (should stay empty)."""
+        return list(self._trap.hosts) if self._trap else []
+
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
-        """`base` (default: this process's environment) pointed at the emulator, with no real AWS credentials."""
-        env = {k: v for k, v in (base if base is not None else os.environ).items() if not k.startswith("AWS_")}
+        """`base` (default: this process's environment) pointed at the emulator, with no real AWS credentials.
+
+        Proxy variables send anything not on loopback to the egress trap (refused and recorded).
+        """
+        proxies = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
+        env = {
+            k: v
+            for k, v in (base if base is not None else os.environ).items()
+            if not k.startswith("AWS_") and k.lower() not in proxies
+        }
         env.update(CREDENTIALS)
         env["AWS_DEFAULT_REGION"] = env["AWS_REGION"] = self.region
         env["JUNOKIT_AWS_ENDPOINT"] = self.url
+        if self._trap:
+            for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+                env[name] = self._trap.url
+            env["NO_PROXY"] = env["no_proxy"] = f"{HOST},localhost"
         return env
 
+    def client(self, service: str) -> Any:
+        """A boto3 client of `service` talking to the emulator (dummy credentials, path-style S3).
+
+        Made once per service (creating a client costs ~0.1 s); boto3 clients may be shared across threads.
+        """
+        with self._clients_lock:
+            if service not in self._clients:
+                import boto3
+                from botocore.config import Config
+
+                session = boto3.session.Session(
+                    aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                    aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                    aws_session_token=CREDENTIALS["AWS_SESSION_TOKEN"],
+                    region_name=self.region,
+                )
+                config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2})
+                self._clients[service] = session.client(service, endpoint_url=self.url, verify=False, config=config)
+            return self._clients[service]
+
     def start(self) -> Emulator:
+        self._trap = EgressTrap().start()
         self._process = subprocess.Popen(
             [sys.executable, "-m", "junokit.emulator", "-H", HOST, "-p", str(self.port), "--ssl"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, **CREDENTIALS},
+            # AWS-managed IAM policies (e.g. AWSXRayDaemonWriteAccess) exist in moto only when asked for.
+            env={**os.environ, **CREDENTIALS, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
         )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
@@ -93,6 +180,8 @@ class Emulator:
                 self._process.kill()
                 self._process.wait()
         self._process = None
+        if self._trap:
+            self._trap.stop()
 
     def __enter__(self) -> Emulator:
         return self.start()

@@ -369,6 +369,7 @@ CONFIG_ERRORS = {
         "staging",
         '[environments.staging.identity]\ncallback_urls = ["http://staging.app.junokit.com/auth/callback"]\n'
         'logout_urls = ["https://staging.app.junokit.com/"]\n'
+        # Valid api origins, so the api's own https check (config since the api stack) does not answer first.
         '[environments.staging.api]\ncors_allow_origins = ["https://staging.app.junokit.com"]\n',
         "callback/logout URL 'http://staging.app.junokit.com/auth/callback' must use https outside dev",
     ),
