@@ -93,11 +93,25 @@ class Emulator:
         self._process: subprocess.Popen[bytes] | None = None
         self._trap: EgressTrap | None = None
         self._clients: dict[str, Any] = {}
+        self._cpu_seconds = 0.0
         self._clients_lock = threading.Lock()
 
     @property
     def url(self) -> str:
         return f"https://{HOST}:{self.port}"
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU time the emulator process has used so far (Linux; 0 elsewhere), for timing reports."""
+        if self._process is None:
+            return self._cpu_seconds
+        try:
+            with open(f"/proc/{self._process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return self._cpu_seconds
+        self._cpu_seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return self._cpu_seconds
 
     @property
     def egress(self) -> list[str]:
@@ -173,6 +187,7 @@ class Emulator:
 
     def stop(self) -> None:
         if self._process and self._process.poll() is None:
+            self.cpu_seconds  # noqa: B018 - keep the last reading for reports
             self._process.terminate()
             try:
                 self._process.wait(timeout=10)

@@ -8,8 +8,9 @@ come from `junokit.deploy`, the same code the sandbox uses; the synth is what `m
 App, `stacks.app.build_app`, synth), in this process (which has loaded cdktf already), for dev and prod at
 once, keeping the stack objects for checks that need the code's own tables (the api's routes).
 
-Phases run once, when a test first needs them, and always in lifecycle order: apply (in the fixture), then
-convergence (re-plans, the prod destroy attempt), then teardown (reverse-order destroy). The state-lock test
+Two phases: in the fixture, one graph of applies, re-plans (each stack right after its apply) and the prod
+destroy attempt (`EndToEnd.runs`); after the checks, when a test first needs it, the reverse-order teardown
+(`EndToEnd.teardown`). The state-lock test
 rides on the first apply of one stack (`LOCK_STACK`): that apply stops at its approval prompt holding the
 lock while a second apply is refused, then goes on. A separate locked apply would cost another four
 provider starts (~15 s of CPU) and prove nothing more; the re-plan afterwards shows the state is intact.
@@ -89,7 +90,8 @@ class EndToEnd:
         self.prod_data = self.prod_config.stack_id(StackName.DATA)
         self.phase_seconds: dict[str, float] = {}
         self.synths: list[Run] = []
-        self.applies: dict[str, Run] = {}
+        self.runs: dict[str, Run] = {}
+        """The deploy graph's results: applies by stack id, `plan <stack id>`, `prod destroy`, `prod removal`."""
         self.outputs: dict[str, dict[str, Any]] = {}
         self.lock: LockEvidence | None = None
         self.protection: ProtectionEvidence | None = None
@@ -131,23 +133,49 @@ class EndToEnd:
             app.synth()
             seconds = time.monotonic() - started
             self.synths = [Run(stack_id="dev+prod", action="synth", returncode=0, started=started, seconds=seconds)]
-        self._terraform = Terraform(manifest=Manifest.load(self.settings.outdir), env=self.env, timeout=COMMAND_TIMEOUT)
+        manifest = Manifest.load(self.settings.outdir)
+        self._terraform = Terraform(manifest=manifest, env=self.env, timeout=COMMAND_TIMEOUT)
         self.graph = self.terraform.manifest.graph(self.config)
 
         steps: dict[str, Callable[[], Run]] = {
-            stack: functools.partial(self.terraform.apply, stack) for stack in self.graph
+            stack: functools.partial(self._apply_and_read_outputs, stack, self.terraform.apply) for stack in self.graph
         }
         locked = self.stack_id(LOCK_STACK)
-        steps[locked] = functools.partial(self._apply_against_a_second_apply, locked)
+        steps[locked] = functools.partial(self._apply_and_read_outputs, locked, self._apply_against_a_second_apply)
         after: dict[str, tuple[str, ...]] = dict(self.graph)
-        # The prod protection demo needs only the bucket; it applies alongside the dev stacks.
+        # Each stack is re-planned as soon as it is applied (the stacks it reads are applied before it), so
+        # plans fill the cores while the longest dependency chain is still applying.
+        for stack in self.graph:
+            steps[f"plan {stack}"] = functools.partial(self.terraform.plan, stack)
+            after[f"plan {stack}"] = (stack,)
+        # The prod protection demo needs only the bucket; it runs alongside the dev stacks.
         steps[self.prod_data] = functools.partial(self.terraform.apply, self.prod_data)
         after[self.prod_data] = (self.bootstrap,)
-        with self._phase("apply"):
-            self.applies = run_graph(steps, after, workers=WORKERS)
-        for stack in self.graph:
-            if self.applies[stack].ok:
-                self.outputs[self.name_of(stack)] = self.terraform.outputs(stack)
+        # -refresh=false: prevent_destroy stops the destroy plan either way; refreshing adds a provider start.
+        steps["prod destroy"] = functools.partial(
+            self.terraform.run,
+            self.prod_data,
+            "destroy (must fail)",
+            "destroy",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-refresh=false",
+        )
+        after["prod destroy"] = (self.prod_data,)
+        steps["prod removal"] = self._remove_prod_data
+        after["prod removal"] = ("prod destroy",)
+        # A plan's or the destroy attempt's result is judged by the tests; it holds nothing back.
+        judged = {name for name in steps if name.startswith("plan ")} | {"prod destroy"}
+        with self._phase("apply, re-plans, prod destroy attempt"):
+            self.runs = run_graph(steps, after, workers=WORKERS, order_only=judged)
+
+    def _apply_and_read_outputs(self, stack_id: str, apply: Callable[[str], Run]) -> Run:
+        """Apply, then keep the stack's outputs (`terraform output`, read from its state) for the checks."""
+        run = apply(stack_id)
+        if run.ok:
+            self.outputs[self.name_of(stack_id)] = self.terraform.outputs(stack_id)
+        return run
 
     @property
     def deployed(self) -> Deployed:
@@ -233,43 +261,44 @@ class EndToEnd:
             )
         )
 
-    # --- convergence: re-plans and the prod destroy attempt ----------------------------------------
+    # --- after the checks: teardown ----------------------------------------------------------------
 
     @functools.cached_property
-    def convergence(self) -> dict[str, Run]:
-        """Re-plan every stack (`plan <stack id>`) and try to destroy prod's protected data (`prod destroy`)."""
-        steps: dict[str, Callable[[], Run]] = {
-            f"plan {stack}": functools.partial(self.terraform.plan, stack) for stack in self.graph
+    def teardown(self) -> dict[str, Run]:
+        """Destroy every dev stack but the bootstrap one, each after every stack that reads it (by stack id).
+
+        The state bucket stays: it holds the (now empty) states and refuses deletion while it does
+        (`force_destroy` is off on purpose).
+        """
+        # -refresh=false: each stack's re-plan refreshed it and found no drift.
+        steps = {
+            stack: functools.partial(self.terraform.destroy, stack, "-refresh=false") for stack in self.destroy_order
         }
-        # -refresh=false: prevent_destroy stops the destroy plan either way; refreshing adds a provider start.
-        steps["prod destroy"] = functools.partial(
-            self.terraform.run,
-            self.prod_data,
-            "destroy (must fail)",
-            "destroy",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-refresh=false",
-        )
-        with self._phase("re-plans, prod destroy"):
-            results = run_graph(steps, {}, workers=WORKERS)
+        with self._phase("teardown"):
+            results = run_graph(steps, self.destroy_order, workers=WORKERS)
+        self.destroyed_inventory = inventory(self.emulator)
         return results
 
-    def _remove_prod_data(self) -> None:
+    @property
+    def destroy_order(self) -> Mapping[str, tuple[str, ...]]:
+        """Each destroyable dev stack and the stacks reading it, which go first."""
+        return destroy_graph(self.graph, keep=[self.bootstrap])
+
+    def _remove_prod_data(self) -> Run:
         """Take away the prod data stack's resources through the API, after recording their protection.
 
         Terraform refuses to destroy them (that is what the test shows), so this is what an operator would
         have to do on purpose: lift deletion protection, then delete. The secret goes without recovery so
         the emulator ends empty.
         """
+        started = time.monotonic()
         dynamodb = self.emulator.client("dynamodb")
         table = self.prod_config.resource_name("junokit-user-context")
         try:
             description = dynamodb.describe_table(TableName=table)["Table"]
         except ClientError:
             self.protection = ProtectionEvidence(table_exists=False, deletion_protection=False, api_delete_error="")
-            return
+            return Run(stack_id=self.prod_data, action="removal", returncode=1, stderr=f"no table {table}")
         try:
             dynamodb.delete_table(TableName=table)
             refused = ""
@@ -291,29 +320,8 @@ class EndToEnd:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ResourceNotFoundException":
                 raise
-
-    # --- teardown ----------------------------------------------------------------------------------
-
-    @functools.cached_property
-    def teardown(self) -> dict[str, Run]:
-        """Destroy every dev stack but the bootstrap one, readers before the stacks they read.
-
-        The state bucket stays: it holds the (now empty) states and refuses deletion while it does
-        (`force_destroy` is off on purpose).
-        """
-        self.convergence  # noqa: B018 - the lifecycle order: converge before tearing down
-        self._remove_prod_data()
-        reverse = destroy_graph(self.graph, keep=[self.bootstrap])
-        # -refresh=false: the re-plans just refreshed every stack and found no drift.
-        steps = {stack: functools.partial(self.terraform.destroy, stack, "-refresh=false") for stack in reverse}
-        with self._phase("destroy"):
-            results = run_graph(steps, reverse, workers=WORKERS)
-        self.destroyed_inventory = inventory(self.emulator)
-        return results
-
-    @property
-    def destroy_order(self) -> Mapping[str, tuple[str, ...]]:
-        return destroy_graph(self.graph, keep=[self.bootstrap])
+        seconds = time.monotonic() - started
+        return Run(stack_id=self.prod_data, action="removal", returncode=0, started=started, seconds=seconds)
 
     # --- report ------------------------------------------------------------------------------------
 

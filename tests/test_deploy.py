@@ -113,6 +113,14 @@ def test_run_graph_skips_a_step_whose_prerequisite_was_skipped_earlier_in_the_sa
     assert results["api"].stderr == "not run: identity failed"
 
 
+def test_run_graph_lets_an_order_only_step_fail_without_stopping_its_dependents() -> None:
+    log: list[str] = []
+    steps = {"plan": _step("plan", log, returncode=2), "destroy": _step("destroy", log)}
+    results = run_graph(steps, {"destroy": ("plan",)}, workers=2, order_only={"plan"})
+    assert results["plan"].returncode == 2 and results["destroy"].ok
+    assert log.index("start destroy") > log.index("end plan")
+
+
 def test_run_graph_reports_an_exception_as_a_failed_step() -> None:
     def broken() -> Run:
         raise OSError("terraform not found")

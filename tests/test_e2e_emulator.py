@@ -47,7 +47,9 @@ class _Summary:
         terminalreporter.section("junokit e2e on the AWS emulator (moto server)")
         for line in self.run.timing_lines():
             terminalreporter.write_line(line)
-        terminalreporter.write_line(f"e2e wall time: {self.total:.1f} s")
+        terminalreporter.write_line(
+            f"e2e wall time: {self.total:.1f} s (emulator process CPU: {self.run.emulator.cpu_seconds:.1f} s)"
+        )
         terminalreporter.write_line("emulator gaps (resource: gap; handling):")
         for resource, gap, handling in EMULATOR_GAPS:
             terminalreporter.write_line(f"- {resource}: {gap}; {handling}")
@@ -69,7 +71,7 @@ def e2e(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 
 
 def _applied(e2e: EndToEnd, stack: str) -> None:
-    run = e2e.applies[e2e.stack_id(stack)]
+    run = e2e.runs[e2e.stack_id(stack)]
     assert run.ok, run.explain()
 
 
@@ -161,7 +163,7 @@ def test_replan_shows_no_changes(e2e: EndToEnd, stack: str) -> None:
     """Refreshed against the emulator, every stack matches its configuration: no perpetual diff, and
     the stack whose apply raced a second one has a consistent state."""
     _applied(e2e, stack)
-    plan = e2e.convergence[f"plan {e2e.stack_id(stack)}"]
+    plan = e2e.runs[f"plan {e2e.stack_id(stack)}"]
     assert plan.returncode == 0, f"{plan.explain()}\n--- plan output ---\n{plan.stdout[-3000:]}"
 
 
@@ -169,13 +171,13 @@ def test_replan_shows_no_changes(e2e: EndToEnd, stack: str) -> None:
 
 
 def test_a_protected_prod_table_cannot_be_destroyed_by_terraform(e2e: EndToEnd) -> None:
-    applied = e2e.applies[e2e.prod_data]
+    applied = e2e.runs[e2e.prod_data]
     assert applied.ok, applied.explain()
-    attempt = e2e.convergence["prod destroy"]
+    attempt = e2e.runs["prod destroy"]
     assert attempt.returncode == 1, attempt.explain()
     assert "prevent_destroy" in attempt.stderr, attempt.explain()
-    e2e.teardown  # noqa: B018 - records the protection evidence, then removes prod's resources by API
-    protection = e2e.protection
+    protection = e2e.protection  # recorded just before the test removed prod's resources by API
+    assert e2e.runs["prod removal"].ok, e2e.runs["prod removal"].explain()
     assert protection is not None
     assert protection.table_exists, "terraform destroy removed the protected table"
     assert protection.deletion_protection is e2e.prod_config.protect_stateful is True
@@ -188,7 +190,7 @@ def test_stacks_are_destroyed_readers_first(e2e: EndToEnd) -> None:
         run = destroyed[stack]
         assert run.ok, run.explain()
         for reader in readers:
-            assert destroyed[reader].finished <= run.started, f"{stack} was destroyed before its reader {reader}"
+            assert destroyed[reader].finished <= run.started, f"{stack} destroyed before its reader {reader}"
 
 
 def test_nothing_but_the_state_bucket_is_left(e2e: EndToEnd) -> None:
