@@ -8,9 +8,9 @@ cdktf then refuses to synthesize. checkov (`.checkov.yaml`) is the second, gener
 
 from __future__ import annotations
 
-from constructs_lib.policy.pack import PolicyPack, policy_errors
+from constructs_lib.policy.pack import PolicyPack, errors_may_be_ignored, policy_errors
 from constructs_lib.policy.rule import Rule, Violation
 from constructs_lib.policy.rules import ALL_RULES
 from constructs_lib.policy.view import Element, StackView
 
-__all__ = ["ALL_RULES", "Element", "PolicyPack", "Rule", "StackView", "Violation", "policy_errors"]
+__all__ = ["ALL_RULES", "Element", "PolicyPack", "Rule", "StackView", "Violation", "errors_may_be_ignored", "policy_errors"]
