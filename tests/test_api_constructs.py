@@ -166,14 +166,17 @@ def test_redeployment_hash_ignores_settings_that_live_on_the_stage() -> None:
 # --- the code asset ---------------------------------------------------------------------------------------------
 
 
-def test_staging_copies_only_the_handler_module(tmp_path: Path) -> None:
+def test_staging_zips_only_the_handler_module(tmp_path: Path) -> None:
     source = tmp_path / "runtime"
     (source / "__pycache__").mkdir(parents=True)
     (source / "handler.py").write_text("def lambda_handler(event, context):\n    return {}\n")
     (source / "__pycache__" / "handler.cpython-311.pyc").write_bytes(b"\0")
     (source / "notes.txt").write_text("not code")
     staged = stage_runtime(source, "handler", tmp_path / "stage")
-    assert sorted(path.name for path in staged.iterdir()) == ["handler.py"]
+    with zipfile.ZipFile(staged) as archive:
+        assert archive.namelist() == ["handler.py"]
+        assert archive.getinfo("handler.py").date_time == (2020, 1, 1, 0, 0, 0)
+    assert sorted(path.name for path in staged.parent.iterdir()) == ["archive.zip"]
 
 
 def _synth_function(outdir: Path, source: Path, staging: Path) -> tuple[bytes, dict]:

@@ -1,19 +1,22 @@
 """Lambda function behind `GET`/`PUT /user/profile`, with a least-privilege role and its own log group.
 
-The runtime code (`runtime/handler.py`, standard library and boto3 only) is zipped at synth time by a cdktf
-`TerraformAsset`, without network. The zip must be byte-identical on every machine and every synth, because
-its base64 SHA-256 is the function's `source_code_hash`: a zip that changed with file times would redeploy
-the code on every apply. So the handler module is first copied to a content-addressed staging folder with a
-fixed modification time and mode (zip entries store both), and only that folder is archived.
+The runtime code (`runtime/handler.py`, standard library and boto3 only) is zipped at synth time, in Python,
+without network, and handed to a cdktf `TerraformAsset` as a file. The zip must be byte-identical on every
+machine and every synth, because its base64 SHA-256 is the function's `source_code_hash`: a zip that changed
+with file times would redeploy the code on every apply. So its one entry has a fixed time and mode and is
+stored uncompressed (deflate output differs between zlib builds), and the archive is content-addressed.
+(cdktf's own `AssetType.ARCHIVE` would start a second Node.js process per synth just to zip one file.)
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
-import shutil
+import stat
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -36,8 +39,8 @@ from junokit.config import PROJECT_ROOT
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 DEFAULT_STAGING_DIR = PROJECT_ROOT / "build" / "lambda"
-# 2020-01-01T00:00:00Z: any fixed time after 1980 (the zip format's epoch) will do.
-_FIXED_MTIME = 1_577_836_800
+# Any fixed time after 1980 (the zip format's epoch) will do.
+_FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 _RUNTIMES = ("python3.12", "python3.11")
 _ARCHITECTURES = ("arm64", "x86_64")
 # AWS-managed: xray:PutTraceSegments/PutTelemetryRecords/GetSampling*, which X-Ray only grants on Resource "*".
@@ -45,24 +48,25 @@ XRAY_WRITE_POLICY = "AWSXRayDaemonWriteAccess"
 
 
 def stage_runtime(source: Path, module: str, staging_dir: Path) -> Path:
-    """Copy `<module>.py` from `source` to `staging_dir/<content hash>/` with a fixed mtime and mode.
+    """Zip `<module>.py` from `source` into `staging_dir/<content hash>/archive.zip`, reproducibly.
 
-    Content-addressed, so concurrent synths write the same folder and a stale one is never reused.
+    Content-addressed, so concurrent synths write the same file and a stale one is never reused.
     """
     content = (source / f"{module}.py").read_bytes()
-    target = staging_dir / hashlib.sha256(module.encode() + b"\0" + content).hexdigest()[:24]
-    if target.is_dir():
+    target = staging_dir / hashlib.sha256(module.encode() + b"\0" + content).hexdigest()[:24] / "archive.zip"
+    if target.is_file():
         return target
-    staging_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".stage-", dir=staging_dir))
-    staged = scratch / f"{module}.py"
-    staged.write_bytes(content)
-    os.chmod(staged, 0o644)
-    os.utime(staged, (_FIXED_MTIME, _FIXED_MTIME))
-    try:
-        scratch.rename(target)
-    except OSError:  # another synth staged the same content first
-        shutil.rmtree(scratch, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    entry = zipfile.ZipInfo(f"{module}.py", date_time=_FIXED_TIME)
+    entry.create_system = 3  # Unix, so the mode below is read
+    entry.external_attr = (stat.S_IFREG | 0o644) << 16
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr(entry, content)
+    handle, scratch = tempfile.mkstemp(prefix=".archive-", dir=target.parent)
+    with os.fdopen(handle, "wb") as file:
+        file.write(buffer.getvalue())
+    os.replace(scratch, target)  # atomic: a concurrent synth sees no file or the whole one
     return target
 
 
@@ -99,7 +103,7 @@ class ProfileFunctionProps:
     handler_module: str = "handler"
     """Module (one file, standard library and boto3 only) whose `lambda_handler` is the entry point."""
     staging_dir: Path = field(default=DEFAULT_STAGING_DIR)
-    """Where the code is staged before zipping. Default: build/lambda in the project."""
+    """Where the code is zipped before cdktf copies it into the stack. Default: build/lambda in the project."""
 
 
 class ProfileFunction(Construct):
@@ -162,7 +166,7 @@ class ProfileFunction(Construct):
             )
 
         staged = stage_runtime(props.source_dir, props.handler_module, props.staging_dir)
-        self.asset = TerraformAsset(self, "code", path=str(staged), type=AssetType.ARCHIVE)
+        self.asset = TerraformAsset(self, "code", path=str(staged), type=AssetType.FILE)
         self.function = LambdaFunction(
             self,
             "function",
