@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cdktf import App, Aspects
+from cdktf import App
 from constructs import Construct
 
-from constructs_lib.policy import PolicyPack
+from constructs_lib.policy import enforce
 from constructs_lib.stack import JunokitStack
 from junokit.config import EnvironmentConfig
 from junokit.contract import BOOTSTRAP_STACK, StackName
@@ -41,7 +41,7 @@ def build_environment(app: Construct, config: EnvironmentConfig) -> dict[str, Ju
     for stack in stacks.values():
         for producer in stack.producers:
             stack.add_dependency(stacks[producer])
-        Aspects.of(stack).add(PolicyPack(environment=config.name))
+        enforce(stack, environment=config.name)
     return stacks
 
 

@@ -1,11 +1,14 @@
 """The policy pack: an aspect that applies every rule to every element of a stack, in the style of cdk-nag.
 
-cdktf invokes aspects at synth time, top-down, so the pack sees each stack before its children. It takes
-the stack's resolved configuration once, runs every rule over every resource, data source, provider and
-backend in plain Python, and reports each violation as an error annotation on the offending construct;
-cdktf refuses to synthesize a stack with error annotations and `main.py` prints them one per line.
-The visits to the children return at once: every call into the jsii kernel costs about a millisecond,
-and asking each construct for its path and stack would cost more than the whole check.
+cdktf invokes aspects at synth time. The pack takes a stack's resolved configuration once, runs every rule
+over every resource, data source, provider and backend in plain Python, and reports each violation as an
+error annotation on the offending construct; cdktf refuses to synthesize a stack with error annotations
+and `main.py` prints them one per line.
+
+`enforce(stack, ...)` is how the app applies it: the pack rides on a leaf construct added after everything
+else, so cdktf calls it once per stack, after any other aspect has run. Added the cdk-nag way,
+`Aspects.of(stack).add(pack)`, it works the same but is called back for every construct of the stack,
+and each such call from the jsii kernel into Python costs about a millisecond.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import os
 from collections.abc import Sequence
 
 import jsii
-from cdktf import Annotations, IAspect, TerraformBackend, TerraformProvider, TerraformStack
-from constructs import IConstruct
+from cdktf import Annotations, Aspects, IAspect, TerraformBackend, TerraformProvider, TerraformStack
+from constructs import Construct, IConstruct
 
 from constructs_lib.policy.rule import Rule, Violation
 from constructs_lib.policy.rules import ALL_RULES
@@ -37,13 +40,18 @@ class PolicyPack:
         """Every violation found so far, each once even when the stack is synthesized again."""
 
     def visit(self, node: IConstruct) -> None:
-        if not isinstance(node, TerraformStack):
-            return
-        view = StackView(stack_id=node.node.id, environment=self.environment, document=node.to_terraform())
+        """Check a whole stack when visiting it or its checkpoint; other constructs are covered by their stack."""
+        if isinstance(node, PolicyCheckpoint):
+            self.check(node.stack)
+        elif isinstance(node, TerraformStack):
+            self.check(node)
+
+    def check(self, stack: TerraformStack) -> None:
+        view = StackView(stack_id=stack.node.id, environment=self.environment, document=stack.to_terraform())
         for element in view.elements():
             for rule in self.rules:
                 for message in rule.check(element, view):
-                    self._report(node, element, rule, message)
+                    self._report(stack, element, rule, message)
 
     def _report(self, stack: TerraformStack, element: Element, rule: Rule, message: str) -> None:
         construct = _construct_of(stack, element)
@@ -51,6 +59,22 @@ class PolicyPack:
         if violation not in self.violations:
             self.violations.append(violation)
             Annotations.of(construct).add_error(str(violation))
+
+
+class PolicyCheckpoint(Construct):
+    """A leaf construct (synthesizes nothing) that carries a pack for its stack; see `enforce`."""
+
+    def __init__(self, stack: TerraformStack, *, pack: PolicyPack) -> None:
+        super().__init__(stack, "policy")
+        self.stack = stack
+        Aspects.of(self).add(pack)
+
+
+def enforce(stack: TerraformStack, *, environment: str, rules: Sequence[Rule] = ALL_RULES) -> PolicyPack:
+    """Check `stack` against `rules` when it is synthesized. Call it after the stack's last construct."""
+    pack = PolicyPack(environment=environment, rules=rules)
+    PolicyCheckpoint(stack, pack=pack)
+    return pack
 
 
 def _construct_of(stack: TerraformStack, element: Element) -> IConstruct:

@@ -15,6 +15,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 import main
 from constructs_lib.policy import PolicyPack, policy_errors
+from constructs_lib.policy.pack import PolicyCheckpoint
 from junokit.config import ENVIRONMENTS, PROJECT_ROOT, EnvironmentConfig
 from stacks.app import build_app
 from tests.support import build, synth
@@ -101,3 +102,25 @@ def test_a_violation_is_reported_once_however_often_the_stack_is_synthesized() -
     Testing.synth(stack)
     assert len(pack.violations) == 1
     assert len(policy_errors(stack)) == 1
+
+
+class _CountingPack(PolicyPack):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.visits = 0
+
+    def visit(self, node):  # type: ignore[no-untyped-def]
+        self.visits += 1
+        super().visit(node)
+
+
+def test_the_apps_way_calls_the_pack_once_per_stack_not_per_construct() -> None:
+    stack = TerraformStack(Testing.app(), "fixture")
+    AwsProvider(stack, "aws", region="eu-north-1")
+    CloudwatchLogGroup(stack, "logs", name="/x")
+    CloudwatchLogGroup(stack, "kept", name="/y", retention_in_days=7)
+    pack = _CountingPack(environment="dev")
+    PolicyCheckpoint(stack, pack=pack)
+    Testing.synth(stack)
+    assert pack.visits == 1
+    assert [(v.rule.id, v.path) for v in pack.violations] == [("JK-003", "fixture/logs")]
