@@ -16,6 +16,7 @@ import pytest
 
 import junokit  # noqa: F401  (before cdktf: the jsii kernel reads its settings when it starts)
 from junokit.config import PROJECT_ROOT
+from junokit.jsii_kernel import STOCK_SWITCH
 from junokit.provider_loader import EAGER_SWITCH
 
 TRACE_SWITCH = "JUNOKIT_LAZY_PROVIDER_TRACE"  # see junokit/lazy_provider_index.cjs
@@ -36,7 +37,9 @@ for outdir, settings in json.loads(sys.argv[1]).items():
     if code:
         sys.exit(code)
 provider_modules = [name for name in sys.modules if name.startswith("cdktf_cdktf_provider_aws.")]
-print(json.dumps({"provider_modules": len(provider_modules), "node_options": os.environ.get("NODE_OPTIONS", "")}))
+from jsii._runtime import kernel
+print(json.dumps({"provider_modules": len(provider_modules), "node_options": os.environ.get("NODE_OPTIONS", ""),
+                  "kernel_command": kernel.provider._process._process.args}))
 """
 
 
@@ -48,10 +51,12 @@ class SynthOutputs:
     provider_modules: int
     node_options: str
     lazy_node_index: bool  # the kernel said it compiled the provider's lib/index.js lazily
+    kernel_command: list[str]  # how the jsii kernel was started: one-process runner or stock runtime
 
 
 class Synth:
-    """Synthesizes every SYNTHS setting under `root` in a fresh process, lazily or with JUNOKIT_EAGER_PROVIDER=1.
+    """Synthesizes every SYNTHS setting under `root` in a fresh process: the normal way, or the naive way
+    (JUNOKIT_EAGER_PROVIDER=1 and JUNOKIT_STOCK_JSII_RUNTIME=1, both speed-ups off).
 
     The process starts at construction and `result()` waits for it, so a slow synth can run while other
     tests do.
@@ -60,10 +65,10 @@ class Synth:
     def __init__(self, root: Path, *, eager: bool) -> None:
         self.root = root
         self.outdirs = {name: root / name for name in SYNTHS}
-        env = {key: value for key, value in os.environ.items() if key != EAGER_SWITCH}
+        env = {key: value for key, value in os.environ.items() if key not in (EAGER_SWITCH, STOCK_SWITCH)}
         env[TRACE_SWITCH] = "1"
         if eager:
-            env[EAGER_SWITCH] = "1"
+            env[EAGER_SWITCH] = env[STOCK_SWITCH] = "1"
         self._output = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
             [sys.executable, "-c", _DRIVER, json.dumps({str(self.outdirs[name]): SYNTHS[name] for name in SYNTHS})],
@@ -82,7 +87,9 @@ class Synth:
         lines = output.splitlines()
         report = json.loads(next(line for line in lines if line.startswith('{"provider_modules"')))
         lazy = any(line.startswith("junokit: compiled ") and line.endswith(" lazily") for line in lines)
-        return SynthOutputs(self.outdirs, report["provider_modules"], report["node_options"], lazy)
+        return SynthOutputs(
+            self.outdirs, report["provider_modules"], report["node_options"], lazy, report["kernel_command"]
+        )
 
     def stop(self) -> None:
         if self._process.poll() is None:
@@ -135,5 +142,5 @@ def synthesized(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 @pytest.fixture(scope="session")
 def naive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SynthOutputs:
-    """The same with JUNOKIT_EAGER_PROVIDER=1: every provider submodule loaded in Python and in Node."""
+    """The same with every provider submodule loaded in Python and in Node, and jsii's stock two-process runtime."""
     return _synth_fixture(request, tmp_path_factory)

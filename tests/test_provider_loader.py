@@ -1,8 +1,8 @@
 """The lazy provider loader: same output as the plain import, and a loud refusal of anything it was not checked on.
 
-The naive synth (JUNOKIT_EAGER_PROVIDER=1: every provider submodule imported in Python and required in Node)
-is slow, so it runs once, for every stack of every environment, in the background from the start of the
-session (tests/conftest.py), and is compared with the shared lazy synth.
+The naive synth (JUNOKIT_EAGER_PROVIDER=1: every provider submodule imported in Python and required in Node;
+JUNOKIT_STOCK_JSII_RUNTIME=1: jsii's own two-process kernel) is slow, so it runs once, for every stack of every
+environment, in the background from the start of the session (tests/conftest.py), and is compared with the shared lazy synth.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from junokit import provider_loader
+from junokit import jsii_kernel, provider_loader
 from junokit.provider_loader import (
     EXPECTED_INIT_SHA256,
     NODE_HOOK,
@@ -62,6 +62,8 @@ def test_the_two_paths_really_differ(synthesized: SynthOutputs, naive: SynthOutp
     assert naive.provider_modules > 2000 and synthesized.provider_modules < 100
     assert str(NODE_HOOK) in synthesized.node_options and synthesized.lazy_node_index
     assert str(NODE_HOOK) not in naive.node_options and not naive.lazy_node_index
+    assert synthesized.kernel_command[-1] == str(jsii_kernel.RUNNER)
+    assert naive.kernel_command[-1].endswith("jsii-runtime.js") and naive.kernel_command[0] == "node"
 
 
 # --- Python side -------------------------------------------------------------------------------------------
