@@ -8,15 +8,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from cdktf import Token
-
 from junokit.config import LOG_RETENTION_DAYS
 
 __all__ = ["LOG_RETENTION_DAYS", "arn", "in_range", "is_token", "matches", "one_of"]
 
+# How cdktf encodes a token in a string (cdktf/lib/tokens/private/encoding.js, STRING_TOKEN_REGEX): the same
+# test `Token.is_unresolved` makes for a string, without a call into the jsii kernel per checked prop.
+_STRING_TOKEN = re.compile(r"\$\{TfToken\[[a-zA-Z0-9:._-]+\]\}")
+
 
 def is_token(value: object) -> bool:
-    return isinstance(value, str) and Token.is_unresolved(value)
+    """Whether `value` is a string holding a cdktf token (`Token.is_unresolved` for strings)."""
+    return isinstance(value, str) and _STRING_TOKEN.search(value) is not None
 
 
 def one_of(field: str, value: object, allowed: Iterable[object]) -> None:
