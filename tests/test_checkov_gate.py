@@ -1,7 +1,7 @@
 """The checkov gate: zero failed checks over every synthesized stack, and an honest skip list.
 
-One synth per variant (every environment on the local backend; prod on s3, which adds bootstrap), one
-checkov run with `.checkov.yaml`, one with only the skipped checks (to see what each skip hides).
+One synth per variant (every environment on the local backend; prod on s3, which adds bootstrap) and one
+checkov run with every check on, skipped ones included (to see what each skip hides).
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ EXPECTED = sorted(
 def gate(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, StackResult], list[str]]:
     root = tmp_path_factory.mktemp("policy")
     stacks = policy_gate.synthesize(root)
-    results = policy_gate.by_stack(policy_gate.run_checkov(root), root, stacks)
-    stale = policy_gate.add_skipped(results, root, policy_gate.read_skips())
-    return results, stale
+    return policy_gate.scan(root, stacks, policy_gate.read_skips())
 
 
 def test_every_stack_was_scanned(gate: tuple[dict[str, StackResult], list[str]]) -> None:
@@ -76,3 +74,25 @@ def test_a_stack_checkov_cannot_scan_is_refused(tmp_path: Path) -> None:
     (tmp_path / "cdk.tf.json").write_text(json.dumps({"terraform": {"required_version": ">= 1.10"}}))
     with pytest.raises(policy_gate.GateError, match="required_version is set"):
         policy_gate.check_scannable(tmp_path)
+
+
+def test_a_skipped_check_neither_passes_nor_fails_but_is_recorded(tmp_path: Path) -> None:
+    stack = tmp_path / "local" / "stacks" / "junokit-dev-data"
+    stack.mkdir(parents=True)
+    file = str(stack / "cdk.tf.json")
+
+    def check(check_id: str) -> dict[str, str]:
+        return {"check_id": check_id, "check_name": check_id, "resource": "aws_x.y", "file_abs_path": file}
+
+    report = {
+        "results": {
+            "passed_checks": [check("CKV_A_1"), check("CKV_A_2")],
+            "failed_checks": [check("CKV_A_3"), check("CKV_A_4")],
+        }
+    }
+    skips = [policy_gate.Skip(check_id="CKV_A_2", reason="r"), policy_gate.Skip(check_id="CKV_A_3", reason="r")]
+    results = policy_gate.by_stack(report, tmp_path, [stack], skips)
+    result = results["local/junokit-dev-data"]
+    assert result.passed == 1
+    assert [f.check_id for f in result.failed] == ["CKV_A_4"] and [f.check_id for f in result.skipped] == ["CKV_A_3"]
+    assert policy_gate.stale_skips(results, skips) == ["CKV_A_2"]

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,15 +105,16 @@ def check_scannable(stack_dir: Path) -> None:
         raise GateError(f"{stack_dir.name}: terraform.required_version is set; checkov cannot scan the stack")
 
 
-def run_checkov(root: Path, *, extra: Sequence[str] = ("--config-file", str(CONFIG_FILE))) -> dict[str, Any]:
-    """checkov's JSON report over every cdk.tf.json under `root`, offline.
+def run_checkov(root: Path, *, config: Path = CONFIG_FILE) -> dict[str, Any]:
+    """checkov's JSON report over every cdk.tf.json under `root`, offline, with the settings in `config`.
 
-    Run from `root`: checkov also reads a `.checkov.yaml` in the working directory, and only `extra` may
+    Run from `root`: checkov also reads a `.checkov.yaml` in the working directory, and only `config` may
     configure it here.
     """
     checkov = Path(sys.executable).with_name("checkov")
     result = subprocess.run(
-        [str(checkov), "-d", str(root), "--framework", "terraform_json", "--skip-download", "-o", "json", *extra],
+        [str(checkov), "-d", str(root), "--framework", "terraform_json", "--skip-download", "-o", "json",
+         "--config-file", str(config)],
         cwd=root,
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
         capture_output=True,
@@ -132,20 +134,38 @@ def run_checkov(root: Path, *, extra: Sequence[str] = ("--config-file", str(CONF
     return report
 
 
-def by_stack(report: Mapping[str, Any], root: Path, stacks: Sequence[Path]) -> dict[str, StackResult]:
-    """Results per stack, every synthesized stack present (a stack checkov did not scan has 0 passed)."""
+def run_unskipped(root: Path, config: Path = CONFIG_FILE) -> dict[str, Any]:
+    """`run_checkov` with the settings of `config` but every check on, skipped ones included.
+
+    One checkov run (it takes seconds just to start) then tells both what fails and what each skip hides.
+    """
+    settings = yaml.safe_load(config.read_text()) or {}
+    settings.pop("skip-check", None)
+    with tempfile.TemporaryDirectory(prefix="checkov-") as scratch:
+        unskipped = Path(scratch) / "checkov.yaml"
+        unskipped.write_text(yaml.safe_dump(settings))
+        return run_checkov(root, config=unskipped)
+
+
+def by_stack(
+    report: Mapping[str, Any], root: Path, stacks: Sequence[Path], skips: Sequence[Skip] = ()
+) -> dict[str, StackResult]:
+    """Results per stack, every synthesized stack present (a stack checkov did not scan has 0 passed).
+
+    A check in `skips` neither passes nor fails: its failures are recorded as what the skip hides.
+    """
+    skipped = {skip.check_id for skip in skips}
     results = {_label(stack, root): StackResult(stack=_label(stack, root)) for stack in stacks}
     checks = report.get("results", {})
     for outcome in ("passed_checks", "failed_checks"):
         for check in checks.get(outcome, []):
             label = _label(Path(check["file_abs_path"]).parent, root)
             result = results.setdefault(label, StackResult(stack=label))
-            if outcome == "passed_checks":
+            finding = Finding(check_id=check["check_id"], check_name=check["check_name"], resource=check["resource"])
+            if outcome == "failed_checks":
+                (result.skipped if finding.check_id in skipped else result.failed).append(finding)
+            elif finding.check_id not in skipped:
                 result.passed += 1
-            else:
-                result.failed.append(
-                    Finding(check_id=check["check_id"], check_name=check["check_name"], resource=check["resource"])
-                )
     return results
 
 
@@ -154,17 +174,16 @@ def _label(stack_dir: Path, root: Path) -> str:
     return f"{relative.parts[0]}/{relative.parts[-1]}"
 
 
-def add_skipped(results: Mapping[str, StackResult], root: Path, skips: Sequence[Skip]) -> list[str]:
-    """Record what each skip hides per stack (checkov with only the skipped checks); return the skips that
-    hide nothing, i.e. no stack fails them any more."""
-    if not skips:
-        return []
-    report = run_checkov(root, extra=("--check", ",".join(skip.check_id for skip in skips)))
-    for label, result in by_stack(report, root, []).items():
-        if label in results:
-            results[label].skipped.extend(result.failed)
+def stale_skips(results: Mapping[str, StackResult], skips: Sequence[Skip]) -> list[str]:
+    """The skips that hide nothing, i.e. no stack fails them any more (a stale skip hides the next real one)."""
     hiding = {finding.check_id for result in results.values() for finding in result.skipped}
     return [skip.check_id for skip in skips if skip.check_id not in hiding]
+
+
+def scan(root: Path, stacks: Sequence[Path], skips: Sequence[Skip]) -> tuple[dict[str, StackResult], list[str]]:
+    """Every stack's results and the stale skips, from one checkov run."""
+    results = by_stack(run_unskipped(root), root, stacks, skips)
+    return results, stale_skips(results, skips)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -174,9 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         skips = read_skips()
         stacks = synthesize(args.outdir)
-        report = run_checkov(args.outdir)
-        results = by_stack(report, args.outdir, stacks)
-        stale = add_skipped(results, args.outdir, skips)
+        results, stale = scan(args.outdir, stacks, skips)
     except (GateError, OSError, yaml.YAMLError) as error:
         print(f"policy gate: error: {error}", file=sys.stderr)
         return 2
