@@ -51,6 +51,11 @@ def synth(configs: list[EnvironmentConfig], outdir: Path, *, build: AppBuilder |
     cdktf itself refuses to synthesize such a stack unless CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS is set
     (the cdktf CLI sets it to print them itself); then the annotations are collected here instead.
     """
+    from junokit import kernel_warmup
+
+    if shutil.which("node") is None:
+        raise ConfigError("Node.js (node) is not on PATH; cdktf's Python bindings run on it (allowed: Node.js 20 or later)")
+    kernel_warmup.start()  # the kernel starts while Python imports the bindings below
     from cdktf import App
 
     from constructs_lib.policy import errors_may_be_ignored, policy_errors

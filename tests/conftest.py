@@ -15,9 +15,12 @@ from pathlib import Path
 import pytest
 
 import junokit  # noqa: F401  (before cdktf: the jsii kernel reads its settings when it starts)
+from junokit import kernel_warmup
 from junokit.config import PROJECT_ROOT
 from junokit.jsii_kernel import STOCK_SWITCH
 from junokit.provider_loader import EAGER_SWITCH
+
+kernel_warmup.start()  # the kernel starts while the test modules import the bindings
 
 TRACE_SWITCH = "JUNOKIT_LAZY_PROVIDER_TRACE"  # see junokit/lazy_provider_index.cjs
 
