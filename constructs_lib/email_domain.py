@@ -25,6 +25,7 @@ from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
+from constructs_lib import validation
 from junokit.config import DOMAIN_RE
 
 DNS_TTL = 600
@@ -59,7 +60,7 @@ class EmailDomainProps:
 
 
 def _check(field: str, value: str, pattern: re.Pattern[str], allowed: str) -> None:
-    if not Token.is_unresolved(value) and not pattern.match(value):
+    if not validation.is_token(value) and not pattern.match(value):
         raise ValueError(f"EmailDomain {field} {value!r} is not allowed (allowed: {allowed})")
 
 
@@ -74,17 +75,22 @@ class EmailDomain(Construct):
             _check("hosted_zone_id", props.hosted_zone_id, _ZONE_ID_RE, "a Route 53 zone id such as Z0123456789ABC, or empty")
 
         self.identity = SesDomainIdentity(self, "identity", domain=props.domain)
+        # References used several times, read once (each read is a call into the jsii kernel).
+        self._identity_domain: str = self.identity.domain
+        self._identity_arn: str = self.identity.arn
         # Easy DKIM: SES signs every message once the three CNAMEs resolve.
-        self.dkim = SesDomainDkim(self, "dkim", domain=self.identity.domain)
+        self.dkim = SesDomainDkim(self, "dkim", domain=self._identity_domain)
         self.configuration_set = SesConfigurationSet(
             self, "configuration-set", name=props.configuration_set_name, reputation_metrics_enabled=True, sending_enabled=True
         )
         self.feedback_topic = SnsTopic(self, "feedback-topic", name=props.feedback_topic_name)
+        self.feedback_topic_arn: str = self.feedback_topic.arn
+        self.configuration_set_name: str = self.configuration_set.name
         # SES publishes as a service principal; only for this identity and this configuration set.
         topic_policy = SnsTopicPolicy(
             self,
             "feedback-topic-policy",
-            arn=self.feedback_topic.arn,
+            arn=self.feedback_topic_arn,
             policy=json.dumps(
                 {
                     "Version": "2012-10-17",
@@ -94,9 +100,9 @@ class EmailDomain(Construct):
                             "Effect": "Allow",
                             "Principal": {"Service": "ses.amazonaws.com"},
                             "Action": "SNS:Publish",
-                            "Resource": self.feedback_topic.arn,
+                            "Resource": self.feedback_topic_arn,
                             "Condition": {
-                                "ArnEquals": {"aws:SourceArn": [self.identity.arn, self.configuration_set.arn]}
+                                "ArnEquals": {"aws:SourceArn": [self._identity_arn, self.configuration_set.arn]}
                             },
                         }
                     ],
@@ -107,10 +113,10 @@ class EmailDomain(Construct):
             self,
             "feedback-events",
             name="bounces-and-complaints",
-            configuration_set_name=self.configuration_set.name,
+            configuration_set_name=self.configuration_set_name,
             enabled=True,
             matching_types=list(FEEDBACK_EVENTS),
-            sns_destination=SesEventDestinationSnsDestination(topic_arn=self.feedback_topic.arn),
+            sns_destination=SesEventDestinationSnsDestination(topic_arn=self.feedback_topic_arn),
             depends_on=[topic_policy],
         )
         # Identity-level feedback also covers mail sent without the configuration set.
@@ -118,28 +124,26 @@ class EmailDomain(Construct):
             self._identity_feedback(topic_policy)
 
         self.sender_address: str = f"{props.sender_local_part}@{props.domain}"
-        self.configuration_set_name: str = self.configuration_set.name
-        self.feedback_topic_arn: str = self.feedback_topic.arn
         self.dns_records: str | None = None
         """Zone-file lines to add at the DNS host; None when the records are created in Route 53."""
         if props.hosted_zone_id:
             self.identity_arn: str = self._route53_records(props).arn
         else:
-            self.identity_arn = self.identity.arn
+            self.identity_arn = self._identity_arn
             self.dns_records = self._zone_file_lines(props.domain)
 
     def _identity_feedback(self, topic_policy: SnsTopicPolicy) -> None:
         """Feedback forwarding pinned on (SES v2 API) and the identity's bounce and complaint topics."""
         Sesv2EmailIdentityFeedbackAttributes(
-            self, "feedback-forwarding", email_identity=self.identity.domain, email_forwarding_enabled=True
+            self, "feedback-forwarding", email_identity=self._identity_domain, email_forwarding_enabled=True
         )
         for notification_type in NOTIFICATION_TYPES:
             SesIdentityNotificationTopic(
                 self,
                 f"{notification_type.lower()}-notifications",
-                identity=self.identity.domain,
+                identity=self._identity_domain,
                 notification_type=notification_type,
-                topic_arn=self.feedback_topic.arn,
+                topic_arn=self.feedback_topic_arn,
                 # Original headers carry recipients' addresses; the notification already names the bounced one.
                 include_original_headers=False,
                 depends_on=[topic_policy],
@@ -168,15 +172,13 @@ class EmailDomain(Construct):
                 records=[f"{token}.dkim.amazonses.com"],
             )
         return SesDomainIdentityVerification(
-            self, "verification", domain=self.identity.domain, depends_on=[verification_record]
+            self, "verification", domain=self._identity_domain, depends_on=[verification_record]
         )
 
     def _zone_file_lines(self, domain: str) -> str:
         """One TXT and three CNAME lines in zone-file syntax, newline-separated, for one copy-paste."""
         # %q quotes the token as TXT data needs, without literal quotes inside the Terraform expression.
         verification = Fn.format(f"_amazonses.{domain}. {DNS_TTL} IN TXT %q", [self.identity.verification_token])
-        dkim = Fn.formatlist(
-            f"%s._domainkey.{domain}. {DNS_TTL} IN CNAME %s.dkim.amazonses.com.",
-            [self.dkim.dkim_tokens, self.dkim.dkim_tokens],
-        )
+        tokens = self.dkim.dkim_tokens
+        dkim = Fn.formatlist(f"%s._domainkey.{domain}. {DNS_TTL} IN CNAME %s.dkim.amazonses.com.", [tokens, tokens])
         return Fn.join("\n", Token.as_list(Fn.concat([[verification], dkim])))

@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.api_gateway_authorizer import ApiGatewayAuthorizer
@@ -169,27 +169,33 @@ class RestApi(Construct):
             description=f"{props.api_name}: the Junokit web app's backend",
             endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
         )
+        # Attribute references, read once: each read is a call into the jsii kernel, and they are used dozens of times.
+        self.rest_api_id: str = self.api.id
+        self.execution_arn: str = self.api.execution_arn
         self.authorizer = ApiGatewayAuthorizer(
             self,
             "authorizer",
             name="cognito-user-pool",
-            rest_api_id=self.api.id,
+            rest_api_id=self.rest_api_id,
             type="COGNITO_USER_POOLS",
             provider_arns=[props.user_pool_arn],
             identity_source="method.request.header.Authorization",
         )
 
         self.resources: dict[str, ApiGatewayResource] = {}
+        resource_ids: dict[str, str] = {"": self.api.root_resource_id}
         paths = _resource_paths(props.routes)
         for path in paths:
             parent, _, part = path.rpartition("/")
             self.resources[path] = ApiGatewayResource(
                 self,
                 f"resource-{_slug(path)}",
-                rest_api_id=self.api.id,
-                parent_id=self.resources[parent].id if parent else self.api.root_resource_id,
+                rest_api_id=self.rest_api_id,
+                parent_id=resource_ids[parent],
                 path_part=part,
             )
+            resource_ids[path] = self.resources[path].id
+        self._resource_ids = resource_ids
 
         deployed: list[ITerraformDependable] = []
         self.methods: dict[tuple[str, str], ApiGatewayMethod] = {}
@@ -214,7 +220,7 @@ class RestApi(Construct):
                 ApiGatewayGatewayResponse(
                     self,
                     f"gateway-response-{response_type.lower()}",
-                    rest_api_id=self.api.id,
+                    rest_api_id=self.rest_api_id,
                     response_type=response_type,
                     response_parameters=self.gateway_response_parameters,
                 )
@@ -226,7 +232,7 @@ class RestApi(Construct):
         self.deployment = ApiGatewayDeployment(
             self,
             "deployment",
-            rest_api_id=self.api.id,
+            rest_api_id=self.rest_api_id,
             description="Managed by Terraform; replaced when the route table changes",
             triggers={"redeployment": self.redeployment_hash},
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
@@ -243,13 +249,13 @@ class RestApi(Construct):
         self.execution_log_group = CloudwatchLogGroup(
             self,
             "execution-logs",
-            name=f"API-Gateway-Execution-Logs_{self.api.id}/{props.stage_name}",
+            name=f"API-Gateway-Execution-Logs_{self.rest_api_id}/{props.stage_name}",
             retention_in_days=props.log_retention_days,
         )
         self.stage = ApiGatewayStage(
             self,
             "stage",
-            rest_api_id=self.api.id,
+            rest_api_id=self.rest_api_id,
             stage_name=props.stage_name,
             deployment_id=self.deployment.id,
             xray_tracing_enabled=props.xray_tracing,
@@ -261,7 +267,7 @@ class RestApi(Construct):
         self.method_settings = ApiGatewayMethodSettings(
             self,
             "stage-settings",
-            rest_api_id=self.api.id,
+            rest_api_id=self.rest_api_id,
             stage_name=self.stage.stage_name,
             method_path="*/*",
             settings=ApiGatewayMethodSettingsSettings(
@@ -273,18 +279,15 @@ class RestApi(Construct):
             ),
         )
 
-        self.rest_api_id: str = self.api.id
-        self.execution_arn: str = self.api.execution_arn
         self.invoke_url: str = self.stage.invoke_url
         self.stage_name: str = props.stage_name
 
     def _method(self, path: str, method: str, *, authorized: bool) -> ApiGatewayMethod:
-        resource = self.resources[path]
         created = ApiGatewayMethod(
             self,
             f"method-{_slug(path)}-{method.lower()}",
-            rest_api_id=self.api.id,
-            resource_id=resource.id,
+            rest_api_id=self.rest_api_id,
+            resource_id=self._resource_ids[path],
             http_method=method,
             authorization="COGNITO_USER_POOLS" if authorized else "NONE",
             authorizer_id=self.authorizer.id if authorized else None,
@@ -303,36 +306,32 @@ class RestApi(Construct):
     ) -> list[ITerraformDependable]:
         """MOCK integration answering 200 with static headers (and optionally a body)."""
         slug = f"{_slug(path)}-{verb.lower()}"
-        integration = ApiGatewayIntegration(
-            self,
-            f"integration-{slug}",
-            rest_api_id=self.api.id,
-            resource_id=method.resource_id,
-            http_method=method.http_method,
-            type="MOCK",
-            request_templates=_MOCK_REQUEST,
-        )
+        on = self._keys_of(method)
+        integration = self._integration(slug, on, type="MOCK", request_templates=_MOCK_REQUEST)
         method_response = ApiGatewayMethodResponse(
             self,
             f"method-response-{slug}",
-            rest_api_id=self.api.id,
-            resource_id=method.resource_id,
-            http_method=method.http_method,
+            **on,
             status_code="200",
             response_parameters={f"method.response.header.{name}": True for name in headers},
         )
         integration_response = ApiGatewayIntegrationResponse(
             self,
             f"integration-response-{slug}",
-            rest_api_id=self.api.id,
-            resource_id=method.resource_id,
-            http_method=method.http_method,
+            **on,
             status_code=method_response.status_code,
             response_parameters={f"method.response.header.{name}": _quoted(value) for name, value in headers.items()},
             response_templates=templates,
             depends_on=[integration],
         )
         return [integration, method_response, integration_response]
+
+    def _keys_of(self, method: ApiGatewayMethod) -> dict[str, str]:
+        """What identifies `method` to its integration and responses: references to it, so they depend on it."""
+        return {"rest_api_id": self.rest_api_id, "resource_id": method.resource_id, "http_method": method.http_method}
+
+    def _integration(self, slug: str, on: dict[str, str], **kind: Any) -> ApiGatewayIntegration:
+        return ApiGatewayIntegration(self, f"integration-{slug}", **on, **kind)
 
     def _route(self, route: Route, primary_origin: str) -> list[ITerraformDependable]:
         method = self._method(route.path, route.method, authorized=route.authorized)
@@ -342,15 +341,8 @@ class RestApi(Construct):
             body = {"application/json": target.body}
             return [method, *self._mock(route.path, route.method, method, headers=headers, templates=body)]
         slug = f"{_slug(route.path)}-{route.method.lower()}"
-        integration = ApiGatewayIntegration(
-            self,
-            f"integration-{slug}",
-            rest_api_id=self.api.id,
-            resource_id=method.resource_id,
-            http_method=method.http_method,
-            type="AWS_PROXY",
-            integration_http_method="POST",
-            uri=target.invoke_arn,
+        integration = self._integration(
+            slug, self._keys_of(method), type="AWS_PROXY", integration_http_method="POST", uri=target.invoke_arn
         )
         LambdaPermission(
             self,
@@ -359,7 +351,7 @@ class RestApi(Construct):
             action="lambda:InvokeFunction",
             function_name=target.function_arn,
             principal="apigateway.amazonaws.com",
-            source_arn=f"{self.api.execution_arn}/{self.props.stage_name}/{route.method}{route.path}",
+            source_arn=f"{self.execution_arn}/{self.props.stage_name}/{route.method}{route.path}",
         )
         return [method, integration]
 
