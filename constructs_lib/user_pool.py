@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from string import Template
 
-from cdktf import TerraformResourceLifecycle, Token
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cognito_user_pool import (
     CognitoUserPool,
     CognitoUserPoolAccountRecoverySetting,
@@ -27,6 +27,7 @@ from cdktf_cdktf_provider_aws.cognito_user_pool import (
 )
 from constructs import Construct
 
+from constructs_lib import validation
 from junokit.contract import UserAttributes
 
 MIN_PASSWORD_LENGTH = 12
@@ -163,7 +164,7 @@ def _validate(props: InviteOnlyUserPoolProps) -> None:
             "InviteOnlyUserPool temporary_password_validity_days "
             f"{props.temporary_password_validity_days} is not allowed (allowed: 1-365)"
         )
-    if not Token.is_unresolved(props.sign_in_url) and not _SIGN_IN_URL_RE.match(props.sign_in_url):
+    if not validation.is_token(props.sign_in_url) and not _SIGN_IN_URL_RE.match(props.sign_in_url):
         raise ValueError(
             f"InviteOnlyUserPool sign_in_url {props.sign_in_url!r} is not allowed (allowed: an https URL or http://localhost)"
         )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cdktf import Token
 from cdktf_cdktf_provider_aws.cognito_user_pool_client import (
     CognitoUserPoolClient,
     CognitoUserPoolClientTokenValidityUnits,
@@ -15,8 +14,8 @@ from cdktf_cdktf_provider_aws.cognito_user_pool_client import (
 from cdktf_cdktf_provider_aws.cognito_user_pool_domain import CognitoUserPoolDomain
 from constructs import Construct
 
+from constructs_lib import validation
 from junokit.config import DOMAIN_RE
-
 from junokit.contract import UserAttributes
 
 # No USER_PASSWORD_AUTH: the password never leaves the browser (SRP). No admin or custom flows.
@@ -117,14 +116,14 @@ def _validate(props: WebSignInProps) -> None:
         _fail("callback_urls", props.callback_urls, "one or more https URLs, or http://localhost")
     for field, urls in (("callback_urls", props.callback_urls), ("logout_urls", props.logout_urls)):
         for url in urls:
-            if not Token.is_unresolved(url) and not _URL_RE.match(url):
+            if not validation.is_token(url) and not _URL_RE.match(url):
                 _fail(field, url, "https URLs, or http://localhost")
     if props.custom_domain:
-        if not Token.is_unresolved(props.custom_domain) and not DOMAIN_RE.match(props.custom_domain):
+        if not validation.is_token(props.custom_domain) and not DOMAIN_RE.match(props.custom_domain):
             _fail("custom_domain", props.custom_domain, "a lower-case DNS name such as auth.junokit.com")
         if not props.certificate_arn:
             _fail("certificate_arn", props.certificate_arn, "an ACM certificate ARN in us-east-1 when custom_domain is set")
-    elif not Token.is_unresolved(props.domain_prefix) and (
+    elif not validation.is_token(props.domain_prefix) and (
         not _PREFIX_RE.match(props.domain_prefix) or any(w in props.domain_prefix for w in ("aws", "amazon", "cognito"))
     ):
         _fail("domain_prefix", props.domain_prefix, "lower-case letters, digits and dashes, without aws, amazon or cognito")
