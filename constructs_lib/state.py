@@ -8,6 +8,7 @@ location from `state_location`, so they cannot drift apart.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 
 from cdktf import (
@@ -35,7 +36,7 @@ class StateLocation:
 
     stack_id: str
     local_path: str
-    """local: state file path relative to the stack's working directory."""
+    """local: state file path relative to the stack's working directory (or absolute, if state_dir is)."""
     s3_key: str
     """s3: object key in the state bucket."""
 
@@ -43,7 +44,7 @@ class StateLocation:
 def state_location(config: EnvironmentConfig, stack_id: str) -> StateLocation:
     return StateLocation(
         stack_id=stack_id,
-        local_path=f"{_PROJECT_ROOT_FROM_STACK_DIR}/{config.backend.state_dir}/{stack_id}.tfstate",
+        local_path=posixpath.join(_PROJECT_ROOT_FROM_STACK_DIR, config.backend.state_dir, f"{stack_id}.tfstate"),
         s3_key=f"{config.name}/{stack_id}/terraform.tfstate",
     )
 

@@ -39,6 +39,13 @@ def test_local_backend_keeps_one_file_per_environment_and_stack() -> None:
     }
 
 
+def test_an_absolute_state_dir_is_used_as_it_is() -> None:
+    stacks = build("dev", JUNOKIT_STATE_DIR="/var/lib/junokit/state")
+    assert _backend(synth(stacks["data"])) == {"local": {"path": "/var/lib/junokit/state/junokit-dev-data.tfstate"}}
+    (state,) = document(synth(stacks["identity"]))["data"]["terraform_remote_state"].values()
+    assert state["config"] == {"path": "/var/lib/junokit/state/junokit-dev-messaging.tfstate"}
+
+
 def test_s3_backend_has_a_key_per_stack_encryption_and_native_locking() -> None:
     assert _backend(synth(build("staging", **S3)["data"])) == {
         "s3": {
