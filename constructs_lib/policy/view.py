@@ -55,6 +55,10 @@ class StackView:
     def is_prod(self) -> bool:
         return self.environment == "prod"
 
+    def is_prod_table(self, element: Element) -> bool:
+        """Whether `element` is a DynamoDB table of a prod stack, what the table rules guard."""
+        return self.is_prod and element.kind == "resource" and element.type == "aws_dynamodb_table"
+
     def elements(self) -> tuple[Element, ...]:
         return self._elements
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import junokit  # noqa: F401  (lazy provider loader before any provider import)
 from cdktf import Aspects, LocalBackend, Testing, TerraformStack
+from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable, DynamodbTableAttribute
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from constructs_lib.policy import PolicyPack, Violation
@@ -24,6 +25,23 @@ def violations(
     Aspects.of(stack).add(pack)
     Testing.synth(stack)
     return pack.violations
+
+
+def table(**settings: object) -> Callable[[TerraformStack], object]:
+    """A fixture definition: one minimal on-demand table named `t`, plus `settings` (the props under test)."""
+
+    def define(stack: TerraformStack) -> DynamodbTable:
+        return DynamodbTable(
+            stack,
+            "table",
+            name="t",
+            hash_key="k",
+            attribute=[DynamodbTableAttribute(name="k", type="S")],
+            billing_mode="PAY_PER_REQUEST",
+            **settings,  # type: ignore[arg-type]
+        )
+
+    return define
 
 
 def ids(found: list[Violation]) -> list[str]:

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformResourceLifecycle, TerraformStack
-from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable, DynamodbTableAttribute
+from cdktf import TerraformResourceLifecycle
 
-from tests.policy.support import ids, messages, violations
+from tests.policy.support import ids, messages, table, violations
 
 
 def _table(*, deletion_protection: bool, prevent_destroy: bool):
-    def define(stack: TerraformStack) -> None:
-        DynamodbTable(
-            stack,
-            "table",
-            name="t",
-            hash_key="k",
-            attribute=[DynamodbTableAttribute(name="k", type="S")],
-            billing_mode="PAY_PER_REQUEST",
-            deletion_protection_enabled=deletion_protection,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=prevent_destroy),
-        )
-
-    return define
+    return table(
+        deletion_protection_enabled=deletion_protection,
+        lifecycle=TerraformResourceLifecycle(prevent_destroy=prevent_destroy),
+    )
 
 
 def test_compliant_protected_prod_table_passes() -> None:

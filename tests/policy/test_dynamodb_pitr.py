@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformStack
-from cdktf_cdktf_provider_aws.dynamodb_table import (
-    DynamodbTable,
-    DynamodbTableAttribute,
-    DynamodbTablePointInTimeRecovery,
-)
+from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTablePointInTimeRecovery
 
-from tests.policy.support import ids, messages, violations
+from tests.policy.support import ids, messages, table, violations
 
 
 def _table(*, pitr: bool | None):
-    def define(stack: TerraformStack) -> None:
-        DynamodbTable(
-            stack,
-            "table",
-            name="t",
-            hash_key="k",
-            attribute=[DynamodbTableAttribute(name="k", type="S")],
-            billing_mode="PAY_PER_REQUEST",
-            point_in_time_recovery=None if pitr is None else DynamodbTablePointInTimeRecovery(enabled=pitr),
-        )
-
-    return define
+    return table(point_in_time_recovery=None if pitr is None else DynamodbTablePointInTimeRecovery(enabled=pitr))
 
 
 def test_compliant_prod_table_with_pitr_passes() -> None:

@@ -9,7 +9,7 @@ from constructs_lib.policy.view import Element, StackView, block
 
 
 def check(element: Element, stack: StackView) -> Iterator[str]:
-    if element.kind != "resource" or element.type != "aws_dynamodb_table" or not stack.is_prod:
+    if not stack.is_prod_table(element):
         return
     if element.config.get("deletion_protection_enabled") is not True:
         yield "deletion protection must be on in prod (deletion_protection_enabled = true)"

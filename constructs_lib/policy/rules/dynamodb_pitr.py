@@ -9,7 +9,7 @@ from constructs_lib.policy.view import Element, StackView, block
 
 
 def check(element: Element, stack: StackView) -> Iterator[str]:
-    if element.kind != "resource" or element.type != "aws_dynamodb_table" or not stack.is_prod:
+    if not stack.is_prod_table(element):
         return
     if block(element.config, "point_in_time_recovery").get("enabled") is not True:
         yield "point-in-time recovery must be enabled in prod (point_in_time_recovery.enabled = true)"
