@@ -8,7 +8,6 @@ created here and apply waits for verification; without one they are returned as 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -17,15 +16,28 @@ from cdktf_cdktf_provider_aws.route53_record import Route53Record
 from cdktf_cdktf_provider_aws.ses_configuration_set import SesConfigurationSet
 from cdktf_cdktf_provider_aws.ses_domain_dkim import SesDomainDkim
 from cdktf_cdktf_provider_aws.ses_domain_identity import SesDomainIdentity
-from cdktf_cdktf_provider_aws.ses_domain_identity_verification import SesDomainIdentityVerification
-from cdktf_cdktf_provider_aws.ses_event_destination import SesEventDestination, SesEventDestinationSnsDestination
-from cdktf_cdktf_provider_aws.ses_identity_notification_topic import SesIdentityNotificationTopic
-from cdktf_cdktf_provider_aws.sesv2_email_identity_feedback_attributes import Sesv2EmailIdentityFeedbackAttributes
-from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.ses_domain_identity_verification import (
+    SesDomainIdentityVerification,
+)
+from cdktf_cdktf_provider_aws.ses_event_destination import (
+    SesEventDestination,
+    SesEventDestinationSnsDestination,
+)
+from cdktf_cdktf_provider_aws.ses_identity_notification_topic import (
+    SesIdentityNotificationTopic,
+)
+from cdktf_cdktf_provider_aws.sesv2_email_identity_feedback_attributes import (
+    Sesv2EmailIdentityFeedbackAttributes,
+)
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
 from constructs_lib import validation
+from constructs_lib.encrypted_topic import (
+    EncryptedTopic,
+    EncryptedTopicProps,
+    TopicPublisher,
+)
 from junokit.config import DOMAIN_RE
 
 DNS_TTL = 600
@@ -57,6 +69,8 @@ class EmailDomainProps:
     """Set the identity's own feedback settings: forwarding (bounce and complaint mails to the sender) pinned on
     through the SES v2 API, and bounce and complaint notifications to the topic. Default: on. Off leaves SES's
     defaults (forwarding on, no identity topics); the configuration set still reports to the topic."""
+    feedback_key_deletion_window_days: int = 30
+    """Recovery window of the feedback topic's KMS key once deleted (7-30 days). Default: 30."""
 
 
 def _check(field: str, value: str, pattern: re.Pattern[str], allowed: str) -> None:
@@ -83,32 +97,30 @@ class EmailDomain(Construct):
         self.configuration_set = SesConfigurationSet(
             self, "configuration-set", name=props.configuration_set_name, reputation_metrics_enabled=True, sending_enabled=True
         )
-        self.feedback_topic = SnsTopic(self, "feedback-topic", name=props.feedback_topic_name)
-        self.feedback_topic_arn: str = self.feedback_topic.arn
         self.configuration_set_name: str = self.configuration_set.name
-        # SES publishes as a service principal; only for this identity and this configuration set.
-        topic_policy = SnsTopicPolicy(
+        # Under its own key; SES publishes as a service principal, only for this identity and configuration set.
+        self.feedback = EncryptedTopic(
             self,
-            "feedback-topic-policy",
-            arn=self.feedback_topic_arn,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AllowSesFeedback",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ses.amazonaws.com"},
-                            "Action": "SNS:Publish",
-                            "Resource": self.feedback_topic_arn,
-                            "Condition": {
-                                "ArnEquals": {"aws:SourceArn": [self._identity_arn, self.configuration_set.arn]}
-                            },
-                        }
-                    ],
-                }
+            "feedback",
+            props=EncryptedTopicProps(
+                topic_name=props.feedback_topic_name,
+                description="SES bounce and complaint notifications",
+                publishers=(
+                    TopicPublisher(
+                        service="ses.amazonaws.com", source_arns=(self._identity_arn, self.configuration_set.arn)
+                    ),
+                ),
+                key_deletion_window_days=props.feedback_key_deletion_window_days,
             ),
         )
+        self.feedback_topic = self.feedback.topic
+        # The topic and its policy were plain resources of this construct (as `email` in the messaging stack)
+        # before they moved into the encrypted topic: `moved` blocks from their former addresses keep the deployed
+        # topic and its subscriptions instead of replacing them. Elsewhere the old address is unused: a no-op.
+        self.feedback_topic.move_from_id("aws_sns_topic.email_feedback-topic_7A4EF083")
+        self.feedback.policy.move_from_id("aws_sns_topic_policy.email_feedback-topic-policy_B9455B94")
+        self.feedback_topic_arn: str = self.feedback.topic_arn
+        topic_policy = self.feedback.policy
         SesEventDestination(
             self,
             "feedback-events",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from constructs import Construct
 
 _PARTITION_ID = "aws-partition"
+_CALLER_ID = "aws-caller"
 
 
 def assume_role_policy(service: str) -> str:
@@ -26,9 +28,24 @@ def aws_managed_policy_arn(scope: Construct, name: str) -> str:
 
     One `aws_partition` data source per stack is shared by every caller.
     """
+    return f"arn:{partition(scope)}:iam::aws:policy/{name}"
+
+
+def partition(scope: Construct) -> str:
+    """The stack's partition (`aws`), from one `aws_partition` data source per stack."""
     stack = TerraformStack.of(scope)
-    partition = stack.node.try_find_child(_PARTITION_ID)
-    if partition is None:
-        partition = DataAwsPartition(stack, _PARTITION_ID)
-    assert isinstance(partition, DataAwsPartition)
-    return f"arn:{partition.partition}:iam::aws:policy/{name}"
+    found = stack.node.try_find_child(_PARTITION_ID)
+    if found is None:
+        found = DataAwsPartition(stack, _PARTITION_ID)
+    assert isinstance(found, DataAwsPartition)
+    return found.partition
+
+
+def account_id(scope: Construct) -> str:
+    """The account the stack deploys to, from one `aws_caller_identity` data source per stack."""
+    stack = TerraformStack.of(scope)
+    found = stack.node.try_find_child(_CALLER_ID)
+    if found is None:
+        found = DataAwsCallerIdentity(stack, _CALLER_ID)
+    assert isinstance(found, DataAwsCallerIdentity)
+    return found.account_id

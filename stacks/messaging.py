@@ -5,6 +5,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from constructs_lib.email_domain import EmailDomain, EmailDomainProps
+from constructs_lib.encrypted_topic import key_deletion_window_days
 from constructs_lib.stack import JunokitStack
 from junokit.config import EnvironmentConfig
 from junokit.contract import MessagingOutputs, StackName
@@ -23,6 +24,7 @@ class MessagingStack(JunokitStack):
                 feedback_topic_name=config.resource_name("junokit-email-feedback"),
                 hosted_zone_id=config.messaging.hosted_zone_id,
                 manage_identity_feedback=config.messaging.manage_identity_feedback,
+                feedback_key_deletion_window_days=key_deletion_window_days(protected=config.protect_stateful),
             ),
         )
         self.publish(MessagingOutputs.IDENTITY_ARN, self.email.identity_arn, description="SES domain identity ARN")

@@ -103,13 +103,41 @@ def test_identity_bounce_and_complaint_notifications_go_to_the_topic(dev: str) -
 
 
 def test_only_ses_may_publish_and_only_for_this_identity_and_configuration_set(dev: str) -> None:
-    (statement,) = json.loads(only_resource(dev, "aws_sns_topic_policy")["policy"])["Statement"]
+    statements = json.loads(only_resource(dev, "aws_sns_topic_policy")["policy"])["Statement"]
+    [statement] = [s for s in statements if s["Effect"] == "Allow"]
     assert statement["Principal"] == {"Service": "ses.amazonaws.com"}
     assert statement["Action"] == "SNS:Publish"
     assert statement["Resource"] == _ref(dev, TOPIC, "arn")
     assert statement["Condition"] == {
-        "ArnEquals": {"aws:SourceArn": [_ref(dev, IDENTITY, "arn"), _ref(dev, CONFIGURATION_SET, "arn")]}
+        "StringEquals": {"aws:SourceAccount": "${data.aws_caller_identity.aws-caller.account_id}"},
+        "ArnLike": {"aws:SourceArn": [_ref(dev, IDENTITY, "arn"), _ref(dev, CONFIGURATION_SET, "arn")]},
     }
+
+
+def test_feedback_topic_is_encrypted_under_its_own_key_only_ses_may_use(dev: str) -> None:
+    assert only_resource(dev, TOPIC)["kms_master_key_id"] == _ref(dev, "aws_kms_key", "arn")
+    key = only_resource(dev, "aws_kms_key")
+    assert key["enable_key_rotation"] is True
+    [use] = [s for s in json.loads(key["policy"])["Statement"] if "Service" in s["Principal"]]
+    assert use["Principal"] == {"Service": "ses.amazonaws.com"}
+    assert use["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    assert use["Condition"]["ArnLike"] == {"aws:SourceArn": [_ref(dev, IDENTITY, "arn"), _ref(dev, CONFIGURATION_SET, "arn")]}
+
+
+def test_feedback_topic_keeps_its_address_from_before_it_was_encrypted(dev: str) -> None:
+    """`moved` blocks: an applied messaging stack keeps its topic (and its subscriptions) instead of replacing it."""
+    moved = {entry["from"]: entry["to"] for entry in document(dev)["moved"]}
+    assert moved == {
+        "aws_sns_topic.email_feedback-topic_7A4EF083": f"{TOPIC}.{next(iter(resources(dev, TOPIC)))}",
+        "aws_sns_topic_policy.email_feedback-topic-policy_B9455B94": (
+            f"aws_sns_topic_policy.{next(iter(resources(dev, 'aws_sns_topic_policy')))}"
+        ),
+    }
+
+
+def test_key_deletion_window_is_longest_in_prod(dev: str, prod: str) -> None:
+    assert only_resource(prod, "aws_kms_key")["deletion_window_in_days"] == 30
+    assert only_resource(dev, "aws_kms_key")["deletion_window_in_days"] == 7
 
 
 def test_identity_feedback_settings_can_be_left_to_ses_defaults(unmanaged_feedback: str) -> None:
@@ -192,7 +220,8 @@ def test_sender_address_is_no_reply_at_the_domain(prod: str) -> None:
 def test_messaging_reads_no_other_stack() -> None:
     stack = build("dev")["messaging"]
     assert stack.producers == []
-    assert "data" not in document(synth(stack)), "no data sources, so no terraform_remote_state"
+    data_sources = document(synth(stack)).get("data", {})
+    assert "terraform_remote_state" not in data_sources, sorted(data_sources)
 
 
 # Bad input: one line naming the field, the value and what is allowed.
