@@ -114,3 +114,6 @@ class RemoteState(Construct):
 
     def get_list(self, output: str) -> list[str]:
         return self._data.get_list(output)
+
+    def get_number(self, output: str) -> float:
+        return self._data.get_number(output)

@@ -123,6 +123,39 @@ class ApiSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class MonitoringSettings:
+    """Alert recipients, alarm thresholds and the cost budget of the monitoring stack.
+
+    The thresholds are the levels the alarms fire at; their periods are fixed in `constructs_lib.alarms`.
+    """
+
+    alert_emails: tuple[str, ...] = ()
+    """Addresses subscribed to the alert topic (each confirms once by mail). May be empty outside prod."""
+    monthly_budget_usd: int = 20
+    """Monthly cost budget of the environment in USD (1-100000)."""
+    api_5xx_rate_percent: float = 5.0
+    """API 5XX responses as a share of requests over 5 minutes."""
+    api_4xx_rate_percent: float = 25.0
+    """API 4XX responses as a share of requests over 15 minutes."""
+    api_p99_latency_ms: int = 3000
+    """p99 API latency, breached in 3 of 5 one-minute periods."""
+    function_errors: int = 1
+    """Profile function errors in 5 minutes."""
+    function_throttles: int = 1
+    """Profile function throttles in 5 minutes."""
+    function_duration_percent_of_timeout: int = 80
+    """p99 profile function duration as a share of its timeout, over 5 minutes."""
+    table_throttled_requests: int = 1
+    """Throttled requests on the user-context table in 5 minutes."""
+    table_system_errors: int = 1
+    """DynamoDB system errors on the user-context table in 5 minutes."""
+    ses_bounce_rate_percent: float = 4.0
+    """SES account bounce rate (AWS reviews an account at 5 %, pauses sending at 10 %)."""
+    ses_complaint_rate_percent: float = 0.08
+    """SES account complaint rate (AWS reviews an account at 0.1 %, pauses sending at 0.5 %)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class EnvironmentConfig:
     """Everything that differs between dev, staging and prod."""
 
@@ -143,6 +176,7 @@ class EnvironmentConfig:
     messaging: MessagingSettings = field(default_factory=MessagingSettings)
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     aws_endpoint: str = ""
     """Send every AWS call (provider and S3 backend) to this URL, e.g. a local emulator. Empty: AWS."""
 
@@ -205,6 +239,10 @@ def _coerce(cls: type, data: Mapping[str, object], where: str) -> object:
             if isinstance(raw, bool) or not isinstance(raw, int):
                 raise ConfigError(f"{key} must be a whole number, got {raw!r}")
             values[name] = raw
+        elif hint is float:
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+                raise ConfigError(f"{key} must be a number, got {raw!r}")
+            values[name] = float(raw)
         else:
             if not isinstance(raw, str):
                 raise ConfigError(f"{key} must be a string, got {raw!r}")
@@ -354,6 +392,7 @@ def _validate(config: EnvironmentConfig) -> None:
         raise ConfigError("identity.custom_domain and identity.custom_domain_certificate_arn must be set together")
     _validate_messaging(config.messaging)
     _validate_identity(config.identity)
+    _validate_monitoring(config)
 
 
 def _validate_messaging(messaging: MessagingSettings) -> None:
@@ -390,6 +429,44 @@ def _validate_identity(identity: IdentitySettings) -> None:
             f"identity.custom_domain_certificate_arn {identity.custom_domain_certificate_arn!r} is not allowed "
             "(allowed: an ACM certificate ARN in us-east-1, as Cognito custom domains require)"
         )
+
+
+# An address SNS can mail: a plain local part (RFC 5322 atext and dots) at a DNS name.
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?P<domain>[^@\s]+)$")
+# (setting, lowest, highest) of the alarm thresholds; a threshold outside its range could never or always fire.
+_MONITORING_RANGES: tuple[tuple[str, float, float], ...] = (
+    ("api_5xx_rate_percent", 0.01, 100),
+    ("api_4xx_rate_percent", 0.01, 100),
+    ("api_p99_latency_ms", 1, 29000),
+    ("function_errors", 1, 100000),
+    ("function_throttles", 1, 100000),
+    ("function_duration_percent_of_timeout", 1, 100),
+    ("table_throttled_requests", 1, 100000),
+    ("table_system_errors", 1, 100000),
+    ("ses_bounce_rate_percent", 0.01, 100),
+    ("ses_complaint_rate_percent", 0.001, 100),
+    ("monthly_budget_usd", 1, 100000),
+)
+
+
+def _validate_monitoring(config: EnvironmentConfig) -> None:
+    monitoring = config.monitoring
+    for address in monitoring.alert_emails:
+        match = _EMAIL_RE.match(address)
+        if not match or len(address) > 254 or not DOMAIN_RE.match(match["domain"].lower()):
+            raise ConfigError(
+                f"monitoring.alert_emails entry {address!r} is not an email address (allowed: addresses such as ops@junokit.com)"
+            )
+    lowered = [address.lower() for address in monitoring.alert_emails]
+    duplicates = sorted({address for address in lowered if lowered.count(address) > 1})
+    if duplicates:
+        raise ConfigError(f"monitoring.alert_emails lists {duplicates[0]!r} twice (allowed: each address once)")
+    if config.is_prod and not monitoring.alert_emails:
+        raise ConfigError("monitoring.alert_emails is empty in prod (allowed: one or more addresses, e.g. ops@junokit.com)")
+    for name, low, high in _MONITORING_RANGES:
+        value = getattr(monitoring, name)
+        if not low <= value <= high:
+            raise ConfigError(f"monitoring.{name} {value} is not allowed (allowed: {low:g}-{high:g})")
 
 
 def state_region(config: EnvironmentConfig) -> str:

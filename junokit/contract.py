@@ -16,9 +16,16 @@ class StackName(StrEnum):
     MESSAGING = "messaging"
     IDENTITY = "identity"
     API = "api"
+    MONITORING = "monitoring"
 
 
-DEPLOY_ORDER: tuple[StackName, ...] = (StackName.DATA, StackName.MESSAGING, StackName.IDENTITY, StackName.API)
+DEPLOY_ORDER: tuple[StackName, ...] = (
+    StackName.DATA,
+    StackName.MESSAGING,
+    StackName.IDENTITY,
+    StackName.API,
+    StackName.MONITORING,
+)
 BOOTSTRAP_STACK = "bootstrap"
 
 
@@ -69,6 +76,17 @@ class ApiOutputs(StrEnum):
     """Published by the api stack."""
 
     API_URL = "JunokitApiUrl"
+    REST_API_NAME = "JunokitRestApiName"
+    STAGE_NAME = "JunokitApiStageName"
+    FUNCTION_NAME = "JunokitProfileFunctionName"
+    FUNCTION_TIMEOUT = "JunokitProfileFunctionTimeoutSeconds"
+
+
+class MonitoringOutputs(StrEnum):
+    """Published by the monitoring stack."""
+
+    ALERT_TOPIC_ARN = "JunokitAlertTopicArn"
+    DASHBOARD_URL = "JunokitDashboardUrl"
 
 
 class BootstrapOutputs(StrEnum):
