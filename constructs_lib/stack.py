@@ -12,6 +12,7 @@ from junokit.config import EnvironmentConfig
 # Services (as AwsProviderEndpoints keywords) whose endpoint moves when `aws_endpoint` points at an emulator.
 EMULATED_SERVICES: tuple[str, ...] = (
     "apigateway",
+    "budgets",
     "cloudwatch",
     "cognitoidp",
     "dynamodb",

@@ -16,6 +16,7 @@ from stacks.bootstrap import BootstrapStack
 from stacks.data import DataStack
 from stacks.identity import IdentityStack
 from stacks.messaging import MessagingStack
+from stacks.monitoring import MonitoringStack
 
 # Stack classes of one environment, in deploy order.
 STACK_TYPES: dict[StackName, type[JunokitStack]] = {
@@ -23,6 +24,7 @@ STACK_TYPES: dict[StackName, type[JunokitStack]] = {
     StackName.MESSAGING: MessagingStack,
     StackName.IDENTITY: IdentityStack,
     StackName.API: ApiStack,
+    StackName.MONITORING: MonitoringStack,
 }
 
 
