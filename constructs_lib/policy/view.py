@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-ElementKind = Literal["resource", "data", "provider", "backend"]
+ElementKind = Literal["resource", "data", "provider", "backend", "stack"]
 
 _REFERENCE = re.compile(r"^\$\{(?:(data)\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Element:
-    """One resource, data source, provider configuration or backend of a stack, as Terraform sees it."""
+    """One resource, data source, provider configuration or backend of a stack, as Terraform sees it, or the
+    stack itself (kind `stack`, once per stack, for rules about what a stack as a whole must contain)."""
 
     kind: ElementKind
     type: str
@@ -40,6 +41,8 @@ class Element:
             return f"data.{self.type}.{self.name}"
         if self.kind == "provider":
             return f"provider.{self.type}" + (f".{self.name}" if self.name else "")
+        if self.kind == "stack":
+            return f"stack {self.name}"
         return f"terraform.backend.{self.type}"
 
 
@@ -88,6 +91,7 @@ class StackView:
                 yield Element(kind="provider", type=type_, name=alias, path=path, config=config)
         for type_, config in ((self.document.get("terraform") or {}).get("backend") or {}).items():
             yield Element(kind="backend", type=type_, name=type_, path=f"{self.stack_id}/backend", config=config)
+        yield Element(kind="stack", type="stack", name=self.stack_id, path=self.stack_id, config={})
 
     def find(self, *, kind: ElementKind, type_: str, name: str) -> Element | None:
         """A resource or data source by type and logical id, a provider by type and alias, a backend by type."""
@@ -96,6 +100,10 @@ class StackView:
     def at_path(self, path: str) -> Element | None:
         """The resource or data source a construct path synthesizes to."""
         return self._by_path.get(path)
+
+    def resources_of(self, type_: str) -> tuple[Element, ...]:
+        """Every resource of one type."""
+        return tuple(e for e in self._elements if e.kind == "resource" and e.type == type_)
 
     def backend(self) -> Element | None:
         return next((e for e in self._elements if e.kind == "backend"), None)

@@ -14,10 +14,14 @@ from constructs_lib.policy import PolicyPack, Violation
 
 
 def violations(
-    define: Callable[[TerraformStack], object], *, environment: str = "prod", region: str = "eu-north-1"
+    define: Callable[[TerraformStack], object],
+    *,
+    environment: str = "prod",
+    region: str = "eu-north-1",
+    stack_id: str = "fixture",
 ) -> list[Violation]:
     """Build a stack with `define`, synthesize it with the policy pack, return what the pack reported."""
-    stack = TerraformStack(Testing.app(), "fixture")
+    stack = TerraformStack(Testing.app(), stack_id)
     LocalBackend(stack, path="fixture.tfstate")
     AwsProvider(stack, "aws", region=region)
     define(stack)

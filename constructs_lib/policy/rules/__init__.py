@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from constructs_lib.policy.rule import Rule
 from constructs_lib.policy.rules import (
+    alarm_actions,
     api_method_authorization,
     dynamodb_deletion_protection,
     dynamodb_pitr,
     eu_region,
     iam_no_wildcard_action,
     log_retention,
+    prod_alarm_coverage,
 )
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -19,4 +21,6 @@ ALL_RULES: tuple[Rule, ...] = (
     iam_no_wildcard_action.RULE,
     api_method_authorization.RULE,
     eu_region.RULE,
+    alarm_actions.RULE,
+    prod_alarm_coverage.RULE,
 )
