@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from junokit import emulator_monitoring_shims
+
 # (resource, gap, how it is handled)
 EMULATOR_GAPS: tuple[tuple[str, str, str], ...] = (
     (
@@ -44,6 +46,7 @@ EMULATOR_GAPS: tuple[tuple[str, str, str], ...] = (
         "SES v2 PutEmailIdentityFeedbackAttributes is not implemented",
         "shim: it sets the identity's FeedbackForwardingStatus, which GetEmailIdentity already returns",
     ),
+    *emulator_monitoring_shims.MONITORING_GAPS,
 )
 
 
@@ -168,3 +171,4 @@ def apply() -> None:
     FakeBucket.get_permission = lambda self, action, resource: _secure_transport_permission(self, action, resource)  # type: ignore[method-assign]
     _ses_v1()
     _ses_v2()
+    emulator_monitoring_shims.apply()
