@@ -163,7 +163,10 @@ class Run:
 
     def explain(self) -> str:
         """What an assertion message shows: the command's exit code and the tail of its output."""
-        return f"{self.action} {self.stack_id} exited {self.returncode}:\n{tail(self.stderr or self.stdout)}"
+        output = tail(self.stderr or self.stdout)
+        if self.stderr and self.stdout and "timed out" in self.stderr:
+            output = f"{tail(self.stdout, 15)}\n{output}"  # what it was still doing when it was stopped
+        return f"{self.action} {self.stack_id} exited {self.returncode}:\n{output}"
 
 
 def run_graph(

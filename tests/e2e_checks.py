@@ -14,13 +14,28 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from constructs_lib.email_domain import DKIM_TOKEN_COUNT, DNS_TTL, FEEDBACK_EVENTS, NOTIFICATION_TYPES
+from constructs_lib.email_domain import (
+    DKIM_TOKEN_COUNT,
+    DNS_TTL,
+    FEEDBACK_EVENTS,
+    NOTIFICATION_TYPES,
+)
 from constructs_lib.rest_api import ACCESS_LOG_FORMAT, GATEWAY_ERROR_RESPONSES, RestApi
 from constructs_lib.stack import JunokitStack, stack_tags
 from constructs_lib.state import state_location
-from constructs_lib.user_context_table import PARTITION_KEY, SORT_KEY, UserContextTableProps
+from constructs_lib.user_context_table import (
+    PARTITION_KEY,
+    SORT_KEY,
+    UserContextTableProps,
+)
 from constructs_lib.user_pool import CUSTOM_ATTRIBUTES
-from constructs_lib.web_sign_in import AUTH_FLOWS, OAUTH_SCOPES, READ_ATTRIBUTES, WRITE_ATTRIBUTES, WebSignInProps
+from constructs_lib.web_sign_in import (
+    AUTH_FLOWS,
+    OAUTH_SCOPES,
+    READ_ATTRIBUTES,
+    WRITE_ATTRIBUTES,
+    WebSignInProps,
+)
 from junokit.config import EnvironmentConfig
 from junokit.contract import (
     BOOTSTRAP_STACK,
@@ -308,20 +323,6 @@ def configuration_set_reports_bounces_and_complaints_to_the_topic(deployed: Depl
     assert destination["SNSDestination"]["TopicARN"] == _feedback_topic(deployed)
 
 
-def feedback_topic_accepts_only_ses_for_this_identity(deployed: Deployed) -> None:
-    topic = _feedback_topic(deployed)
-    config = deployed.config
-    policy = json.loads(deployed.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
-    [statement] = policy["Statement"]
-    assert statement["Principal"] == {"Service": "ses.amazonaws.com"}
-    assert statement["Effect"] == "Allow" and statement["Resource"] == topic
-    prefix = f"arn:aws:ses:{config.region}:{deployed.account}"
-    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == [
-        f"{prefix}:identity/{_domain(deployed)}",
-        f"{prefix}:configuration-set/{config.resource_name('junokit-email')}",
-    ]
-
-
 def feedback_topic_is_tagged(deployed: Deployed) -> None:
     tags = deployed.client("sns").list_tags_for_resource(ResourceArn=_feedback_topic(deployed))["Tags"]
     _tags_include(_tag_map(tags), deployed.config, StackName.MESSAGING)
@@ -585,7 +586,6 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         feedback_forwarding_is_on,
         identity_reports_bounces_and_complaints_to_the_topic,
         configuration_set_reports_bounces_and_complaints_to_the_topic,
-        feedback_topic_accepts_only_ses_for_this_identity,
         feedback_topic_is_tagged,
     ),
     StackName.IDENTITY: (
@@ -614,6 +614,16 @@ CHECKS: dict[str, tuple[Check, ...]] = {
 }
 
 
+# The monitoring stack's checks, and the feedback topic's encryption (the same construct), live in their own module.
+from tests.e2e_monitoring_checks import (
+    MONITORING_CHECKS,
+    feedback_topic_is_encrypted_and_only_ses_may_publish,
+)
+
+CHECKS[StackName.MESSAGING] += (feedback_topic_is_encrypted_and_only_ses_may_publish,)
+CHECKS[StackName.MONITORING] = MONITORING_CHECKS
+
+
 def inventory(emulator: Emulator) -> dict[str, set[str]]:
     """Every resource of the kinds the stacks create, by kind: to show a destroy left nothing behind."""
     c = emulator.client
@@ -630,5 +640,25 @@ def inventory(emulator: Emulator) -> dict[str, set[str]]:
         "lambda functions": {f["FunctionName"] for f in c("lambda").list_functions()["Functions"]},
         "sns topics": {t["TopicArn"] for t in c("sns").list_topics()["Topics"]},
         "alarms": {a["AlarmName"] for a in c("cloudwatch").describe_alarms()["MetricAlarms"]},
+        "dashboards": {d["DashboardName"] for d in c("cloudwatch").list_dashboards()["DashboardEntries"]},
+        "budgets": {b["BudgetName"] for b in c("budgets").describe_budgets(AccountId=_account(emulator)).get("Budgets", [])},
+        "kms keys not pending deletion": _live_keys(emulator),
+        "kms aliases": {a["AliasName"] for a in c("kms").list_aliases()["Aliases"] if not a["AliasName"].startswith("alias/aws/")},
+        "sns subscriptions": {s["SubscriptionArn"] for s in c("sns").list_subscriptions()["Subscriptions"]},
         "s3 buckets": {b["Name"] for b in c("s3").list_buckets()["Buckets"]},
     }
+
+
+def _account(emulator: Emulator) -> str:
+    return str(emulator.client("sts").get_caller_identity()["Account"])
+
+
+def _live_keys(emulator: Emulator) -> set[str]:
+    """Customer keys that are not scheduled for deletion (a destroyed key waits out its deletion window)."""
+    kms = emulator.client("kms")
+    live = set()
+    for key in kms.list_keys()["Keys"]:
+        metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if metadata["KeyManager"] == "CUSTOMER" and metadata["KeyState"] != "PendingDeletion":
+            live.add(key["KeyId"])
+    return live
