@@ -76,6 +76,23 @@ def test_a_stack_checkov_cannot_scan_is_refused(tmp_path: Path) -> None:
         policy_gate.check_scannable(tmp_path)
 
 
+def test_moved_blocks_are_dropped_so_checkov_still_scans_the_resources(tmp_path: Path) -> None:
+    """checkov crashes on a top-level `moved` list; the gate's copy loses it and keeps every resource."""
+    stack = tmp_path / "fixture" / "junokit-dev-moved"
+    stack.mkdir(parents=True)
+    table = {"name": "t", "hash_key": "k", "billing_mode": "PAY_PER_REQUEST", "attribute": [{"name": "k", "type": "S"}]}
+    document = {
+        "provider": {"aws": [{"region": "eu-north-1"}]},
+        "resource": {"aws_dynamodb_table": {"t": table}},
+        "moved": [{"from": "aws_dynamodb_table.old", "to": "aws_dynamodb_table.t"}],
+    }
+    (stack / "cdk.tf.json").write_text(json.dumps(document))
+    policy_gate.drop_moved_blocks(stack)
+    assert "moved" not in json.loads((stack / "cdk.tf.json").read_text())
+    results = policy_gate.by_stack(policy_gate.run_checkov(tmp_path), tmp_path, [stack])
+    assert "CKV_AWS_28" in {finding.check_id for finding in results["fixture/junokit-dev-moved"].failed}
+
+
 def test_a_skipped_check_neither_passes_nor_fails_but_is_recorded(tmp_path: Path) -> None:
     stack = tmp_path / "local" / "stacks" / "junokit-dev-data"
     stack.mkdir(parents=True)

@@ -93,8 +93,20 @@ def synthesize(outdir: Path, variants: Mapping[str, Mapping[str, str]] = VARIANT
             raise GateError(f"synth of {variant} failed: {result.stderr.strip()}")
         for stack_dir in sorted((target / "stacks").iterdir()):
             check_scannable(stack_dir)
+            drop_moved_blocks(stack_dir)
             stacks.append(stack_dir)
     return stacks
+
+
+def drop_moved_blocks(stack_dir: Path) -> None:
+    """Remove the top-level `moved` list from the gate's own copy of a stack: checkov's Terraform JSON parser
+    takes every top-level key for a map of blocks and crashes on the list. `moved` blocks hold two addresses
+    and no configuration, so nothing checkov checks is lost."""
+    path = stack_dir / "cdk.tf.json"
+    document = json.loads(path.read_text())
+    if "moved" in document:
+        del document["moved"]
+        path.write_text(json.dumps(document, indent=2))
 
 
 def check_scannable(stack_dir: Path) -> None:
