@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from junokit.config import LOG_RETENTION_DAYS
+from constructs_lib.config import LOG_RETENTION_DAYS
 
 __all__ = ["LOG_RETENTION_DAYS", "arn", "in_range", "is_token", "matches", "one_of"]
 

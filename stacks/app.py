@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from cdktf import App
 from constructs import Construct
 
+from constructs_lib.config import EnvironmentConfig
+from constructs_lib.contract import BOOTSTRAP_STACK, StackName, check_reads
 from constructs_lib.policy import enforce
 from constructs_lib.stack import JunokitStack
-from junokit.config import EnvironmentConfig
-from junokit.contract import BOOTSTRAP_STACK, StackName
-from stacks.api import ApiStack
-from stacks.bootstrap import BootstrapStack
-from stacks.data import DataStack
-from stacks.identity import IdentityStack
-from stacks.messaging import MessagingStack
+from stacks.api.stack import ApiStack
+from stacks.bootstrap.stack import BootstrapStack
+from stacks.data.stack import DataStack
+from stacks.identity.stack import IdentityStack
+from stacks.messaging.stack import MessagingStack
 
 # Stack classes of one environment, in deploy order.
 STACK_TYPES: dict[StackName, type[JunokitStack]] = {
@@ -30,7 +30,9 @@ def build_environment(app: Construct, config: EnvironmentConfig) -> dict[str, Ju
     """The stacks of one environment, keyed by stack name.
 
     Each stack depends on exactly the stacks whose outputs it reads (recorded by `read_outputs_of`), so
-    `cdktf deploy` orders them and no dependency is declared by hand. Every stack gets the policy pack,
+    `cdktf deploy` orders them and no dependency is declared by hand; a read of an output its producer does not
+    publish in this environment raises `ContractError` (one line) before anything is synthesized. Every stack
+    gets the policy pack,
     so a stack that breaks a rule cannot be synthesized (see `constructs_lib/policy`).
     """
     stacks: dict[str, JunokitStack] = {}
@@ -38,6 +40,10 @@ def build_environment(app: Construct, config: EnvironmentConfig) -> dict[str, Ju
         stacks[BOOTSTRAP_STACK] = BootstrapStack(app, config=config)
     for name, stack_type in STACK_TYPES.items():
         stacks[name] = stack_type(app, config=config)  # type: ignore[call-arg]
+    check_reads(
+        (read for stack in stacks.values() for read in stack.reads),
+        {name: stack.published for name, stack in stacks.items()},
+    )
     for stack in stacks.values():
         for producer in stack.producers:
             stack.add_dependency(stacks[producer])

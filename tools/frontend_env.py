@@ -19,9 +19,11 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from junokit.config import PROJECT_ROOT, ConfigError, EnvironmentConfig, load_config
-from junokit.contract import ApiOutputs, IdentityOutputs, StackName
-from junokit.terraform import TerraformSetupError, cli_env
+from constructs_lib.config import PROJECT_ROOT, ConfigError, EnvironmentConfig, load_config
+from constructs_lib.contract import StackName
+from stacks.api.contract import ApiOutputs
+from stacks.identity.contract import IdentityOutputs
+from tools.terraform import TerraformSetupError, cli_env
 
 # Variable -> (stack, output) it is read from. NEXT_PUBLIC_REGION comes from the config instead.
 FROM_OUTPUTS: dict[str, tuple[StackName, str]] = {

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from junokit.config import PROJECT_ROOT
+from constructs_lib.config import PROJECT_ROOT
 
 CONFIG_FILE = PROJECT_ROOT / ".checkov.yaml"
 DEFAULT_OUTDIR = PROJECT_ROOT / "build" / "policy"

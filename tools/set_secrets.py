@@ -6,7 +6,7 @@
 
 The data stack creates the secret empty (`junokit-api-secrets`, with the environment's suffix outside prod);
 this writes a new version of its value straight through the Secrets Manager API. The value is one JSON
-object holding every key in `constructs_lib.api_secrets.SECRET_KEYS`. Asked interactively, an empty answer
+object holding every key in `stacks.data.api_secrets.SECRET_KEYS`. Asked interactively, an empty answer
 keeps the current value; on stdin, keys left out keep theirs. Keys outside SECRET_KEYS already in the
 secret are dropped (and named). Only key names are ever printed.
 """
@@ -23,8 +23,8 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from constructs_lib.api_secrets import SECRET_KEYS
-from junokit.config import ConfigError, EnvironmentConfig, load_config
+from constructs_lib.config import ConfigError, EnvironmentConfig, load_config
+from stacks.data.api_secrets import SECRET_KEYS
 
 
 class SecretsError(RuntimeError):
