@@ -18,7 +18,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform installs providers only from the local mirror (see tools/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install synth test bench clean policy plan lint-workflows frontend-env set-secrets sandbox
+.PHONY: help install synth test lint format bench clean policy plan lint-workflows frontend-env set-secrets sandbox
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -45,8 +45,17 @@ synth: install ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.
 	$(PY) main.py
 	@ls cdktf.out/stacks
 
-test: install ## Run the whole test suite
+test: install lint ## Run the whole test suite (lint and type checks first)
 	$(PY) -m pytest
+
+lint: install ## ruff (lint and format check) and mypy over the project's packages
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 policy: install ## checkov over every synthesized stack of every environment (offline, .checkov.yaml)
 	$(PY) -m tools.policy_gate

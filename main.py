@@ -92,6 +92,8 @@ def main(environ: Mapping[str, str] = os.environ, *, build: AppBuilder | None = 
     try:
         configs = selected_configs(environ)
         require_node()
+        # jsii prints a banner on every start under Node 20; it says nothing about this project's output.
+        os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
         fastsynth.install(environ)  # before cdktf is imported; the kernel starts while Python imports the bindings
         if environ.get("CDKTF_OUTDIR"):
             synth(configs, Path(environ["CDKTF_OUTDIR"]), build=build)

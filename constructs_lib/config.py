@@ -9,7 +9,6 @@ before the whole config is valid, so bad input never leaves half-written output 
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -17,34 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from constructs_lib import validation
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "environments.toml"
 
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 BACKENDS: tuple[str, ...] = ("local", "s3", "cloud")
-# Regions in EU member states only: GDPR data residency. London (eu-west-2) and Zurich (eu-central-2)
-# are outside the EU and therefore refused.
-EU_REGIONS: tuple[str, ...] = (
-    "eu-north-1",
-    "eu-west-1",
-    "eu-west-3",
-    "eu-central-1",
-    "eu-south-1",
-    "eu-south-2",
-)
 DEFAULT_REGION = "eu-north-1"
-
-_ZONE_ID_RE = re.compile(r"^[A-Z0-9]{1,32}$")
-_LOCAL_PART_RE = re.compile(r"^[a-z0-9]([a-z0-9._+-]{0,62}[a-z0-9])?$")
-_PREFIX_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-# Cognito accepts plain http only for localhost.
-_APP_URL_RE = re.compile(r"^(https://[^\s/]+|http://localhost(:\d+)?)(/\S*)?$")
-_US_EAST_1_CERT_RE = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+$")
-# A lower-case DNS name (junokit.com, auth.junokit.com); shared by the config and the constructs.
-DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-# A web origin as browsers send it: scheme, lower-case host, optional port; no path, no trailing slash.
-_ORIGIN_RE = re.compile(r"https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?")
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+EU_REGIONS = validation.EU_REGIONS
+LOG_RETENTION_DAYS = validation.LOG_RETENTION_DAYS
 
 
 class ConfigError(ValueError):
@@ -163,15 +144,11 @@ class EnvironmentConfig:
         return f"{self.messaging.sender_local_part}@{self.domain}"
 
 
-_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
-# CloudWatch Logs retention periods AWS accepts; constructs check their log groups against the same list.
-LOG_RETENTION_DAYS: tuple[int, ...] = _RETENTION_DAYS
-
-
 def _one_of(what: str, value: object, allowed: typing.Iterable[object]) -> None:
-    allowed = tuple(allowed)
-    if value not in allowed:
-        raise ConfigError(f"{what} {value!r} is not allowed (allowed: {', '.join(map(str, allowed))})")
+    try:
+        validation.one_of(what, value, allowed)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _coerce(cls: type, data: Mapping[str, object], where: str) -> object:
@@ -189,7 +166,7 @@ def _coerce(cls: type, data: Mapping[str, object], where: str) -> object:
         origin = typing.get_origin(hint)
         key = f"{where}.{name}"
         if dataclasses.is_dataclass(hint):
-            values[name] = _coerce(hint, raw, key)  # type: ignore[arg-type]
+            values[name] = _coerce(hint, raw, key)  # type: ignore[arg-type]  # a TOML table, checked inside
         elif origin is tuple:
             if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
                 raise ConfigError(f"{key} must be a list of strings, got {raw!r}")
@@ -216,7 +193,7 @@ def _merge(base: Mapping[str, object], over: Mapping[str, object]) -> dict[str, 
     merged = dict(base)
     for key, value in over.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(merged[key], value)  # type: ignore[arg-type]
+            merged[key] = _merge(merged[key], value)  # type: ignore[arg-type]  # both checked to be tables above
         else:
             merged[key] = value
     return merged
@@ -262,7 +239,7 @@ def load_config(
         raise ConfigError("config file section environments must be a table")
     for key in environments:
         _one_of("environment table", key, ENVIRONMENTS)
-    merged = _merge(document.get("defaults", {}), environments.get(name, {}) or {})  # type: ignore[arg-type]
+    merged = _merge(document.get("defaults", {}), environments.get(name, {}) or {})  # type: ignore[arg-type]  # TOML tables, coerced below
     merged["name"] = name
     if "name" in project:
         merged["project"] = project["name"]
@@ -270,7 +247,7 @@ def load_config(
         if key in project:
             merged.setdefault(key, project[key])
 
-    backend = dict(merged.get("backend", {}) or {})  # type: ignore[arg-type]
+    backend = dict(typing.cast(Mapping[str, object], merged.get("backend") or {}))
     overrides = {
         "JUNOKIT_BACKEND": "kind",
         "JUNOKIT_STATE_BUCKET": "state_bucket",
@@ -296,100 +273,68 @@ def load_config(
 
 
 def _validate(config: EnvironmentConfig) -> None:
-    _one_of("region", config.region, EU_REGIONS)
-    if not DOMAIN_RE.match(config.domain):
-        raise ConfigError(f"domain {config.domain!r} is not a valid DNS name (e.g. junokit.com)")
-    if not re.fullmatch(r"[a-z][a-z0-9-]{1,20}", config.project):
-        raise ConfigError(f"project name {config.project!r} must be 2-21 lower-case letters, digits or dashes")
-    if config.secret_recovery_window_days != 0 and not 7 <= config.secret_recovery_window_days <= 30:
-        raise ConfigError(
-            f"secret_recovery_window_days {config.secret_recovery_window_days} is not allowed (allowed: 0 or 7-30)"
-        )
-    _one_of("log_retention_days", config.log_retention_days, _RETENTION_DAYS)
+    """Every rule of the whole config; the first broken one raises `ConfigError` in validation's format."""
+    try:
+        _check(config)
+    except ConfigError:
+        raise
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _check(config: EnvironmentConfig) -> None:
+    fail = validation.fail
+    validation.one_of("region", config.region, EU_REGIONS)
+    validation.DOMAIN.check("domain", config.domain)
+    validation.PROJECT_NAME.check("project name", config.project)
+    validation.recovery_window("secret_recovery_window_days", config.secret_recovery_window_days)
+    validation.one_of("log_retention_days", config.log_retention_days, LOG_RETENTION_DAYS)
     backend = config.backend
     if backend.kind == "s3":
         if not backend.state_bucket:
             raise ConfigError("backend s3 needs a state bucket: set JUNOKIT_STATE_BUCKET or backend.state_bucket")
-        if not _BUCKET_RE.match(backend.state_bucket):
-            raise ConfigError(f"state bucket {backend.state_bucket!r} is not a valid S3 bucket name")
+        validation.S3_BUCKET.check("state bucket", backend.state_bucket)
         if backend.state_region:
-            _one_of("state region", backend.state_region, EU_REGIONS)
+            validation.one_of("state region", backend.state_region, EU_REGIONS)
     if backend.kind == "cloud" and not backend.tfc_organization:
         raise ConfigError("backend cloud needs an organization: set JUNOKIT_TFC_ORG or backend.tfc_organization")
-    if config.aws_endpoint and not re.fullmatch(r"https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?/?", config.aws_endpoint):
-        raise ConfigError(f"aws_endpoint {config.aws_endpoint!r} must be a loopback URL such as http://127.0.0.1:5000")
-    if config.is_prod and config.api.data_trace:
-        raise ConfigError("api.data_trace is not allowed in prod (request bodies would reach the logs)")
-    if config.is_prod and "*" in config.api.cors_allow_origins:
-        raise ConfigError("api.cors_allow_origins may not contain '*' in prod (allowed: the web app's https origins)")
-    if not config.api.cors_allow_origins:
-        raise ConfigError("api.cors_allow_origins is empty (allowed: the web app's origins, e.g. https://app.junokit.com)")
-    for origin in config.api.cors_allow_origins:
-        if origin != "*" and not _ORIGIN_RE.fullmatch(origin):
-            raise ConfigError(
-                f"api.cors_allow_origins entry {origin!r} is not an origin "
-                "(allowed: scheme://host[:port] without path, e.g. https://app.junokit.com)"
-            )
+    if config.aws_endpoint:
+        validation.LOOPBACK_URL.check("aws_endpoint", config.aws_endpoint)
+    api = config.api
+    if config.is_prod and api.data_trace:
+        fail("api.data_trace", api.data_trace, "false in prod: request bodies would reach the logs")
+    validation.not_empty("api.cors_allow_origins", api.cors_allow_origins, "the web app's origins, e.g. https://app.junokit.com")
+    for origin in api.cors_allow_origins:
+        if origin == "*" and config.is_prod:
+            fail("api.cors_allow_origins entry", origin, "the web app's https origins; '*' only outside prod")
+        if origin != "*":
+            validation.ORIGIN.check("api.cors_allow_origins entry", origin)
         if config.name != "dev" and origin.startswith("http://"):
-            raise ConfigError(f"api.cors_allow_origins entry {origin!r} must use https outside dev")
-    if not 1 <= config.api.lambda_reserved_concurrency <= 1000:
-        raise ConfigError(
-            f"api.lambda_reserved_concurrency {config.api.lambda_reserved_concurrency} is not allowed (allowed: 1-1000)"
-        )
-    if config.api.throttle_rate_limit < 1 or config.api.throttle_burst_limit < config.api.throttle_rate_limit:
-        raise ConfigError(
-            "api throttling must have rate_limit >= 1 and burst_limit >= rate_limit "
-            f"(got {config.api.throttle_rate_limit}/{config.api.throttle_burst_limit})"
-        )
-    if config.identity.password_min_length < 12 or config.identity.password_min_length > 99:
-        raise ConfigError(
-            f"identity.password_min_length {config.identity.password_min_length} is not allowed (allowed: 12-99)"
-        )
-    for url in config.identity.callback_urls + config.identity.logout_urls:
+            fail("api.cors_allow_origins entry", origin, "https origins outside dev")
+    validation.in_range("api.lambda_reserved_concurrency", api.lambda_reserved_concurrency, 1, 1000)
+    validation.in_range("api.throttle_rate_limit", api.throttle_rate_limit, 1, 10000)
+    validation.in_range("api.throttle_burst_limit", api.throttle_burst_limit, api.throttle_rate_limit, 10000)
+    identity = config.identity
+    validation.in_range("identity.password_min_length", identity.password_min_length, 12, 99)
+    validation.in_range("identity.temporary_password_validity_days", identity.temporary_password_validity_days, 1, 365)
+    validation.not_empty("identity.callback_urls", identity.callback_urls, "one or more URLs of the web app")
+    for url in identity.callback_urls + identity.logout_urls:
         if config.name != "dev" and not url.startswith("https://"):
-            raise ConfigError(f"callback/logout URL {url!r} must use https outside dev")
-        if not _APP_URL_RE.match(url):
-            raise ConfigError(f"callback/logout URL {url!r} is not allowed (allowed: https URLs, or http://localhost in dev)")
-    if bool(config.identity.custom_domain) != bool(config.identity.custom_domain_certificate_arn):
+            fail("callback/logout URL", url, "https URLs outside dev")
+        validation.APP_URL.check("callback/logout URL", url)
+    if bool(identity.custom_domain) != bool(identity.custom_domain_certificate_arn):
         raise ConfigError("identity.custom_domain and identity.custom_domain_certificate_arn must be set together")
-    _validate_messaging(config.messaging)
-    _validate_identity(config.identity)
-
-
-def _validate_messaging(messaging: MessagingSettings) -> None:
-    if not _LOCAL_PART_RE.match(messaging.sender_local_part):
-        raise ConfigError(
-            f"messaging.sender_local_part {messaging.sender_local_part!r} is not allowed "
-            "(allowed: lower-case letters, digits and . _ + -, e.g. no-reply)"
+    if identity.domain_prefix:
+        validation.DOMAIN_PREFIX.check("identity.domain_prefix", identity.domain_prefix)
+    if identity.custom_domain:
+        validation.DOMAIN.check("identity.custom_domain", identity.custom_domain)
+        validation.US_EAST_1_CERTIFICATE.check(
+            "identity.custom_domain_certificate_arn", identity.custom_domain_certificate_arn
         )
-    if messaging.hosted_zone_id and not _ZONE_ID_RE.match(messaging.hosted_zone_id):
-        raise ConfigError(
-            f"messaging.hosted_zone_id {messaging.hosted_zone_id!r} is not allowed (allowed: a Route 53 zone id such as Z0123456789ABC, or empty)"
-        )
-
-
-def _validate_identity(identity: IdentitySettings) -> None:
-    if not 1 <= identity.temporary_password_validity_days <= 365:
-        raise ConfigError(
-            f"identity.temporary_password_validity_days {identity.temporary_password_validity_days} is not allowed (allowed: 1-365)"
-        )
-    if not identity.callback_urls:
-        raise ConfigError("identity.callback_urls is empty (allowed: one or more URLs of the web app)")
-    if identity.domain_prefix and (
-        not _PREFIX_RE.match(identity.domain_prefix)
-        or any(word in identity.domain_prefix for word in ("aws", "amazon", "cognito"))
-    ):
-        raise ConfigError(
-            f"identity.domain_prefix {identity.domain_prefix!r} is not allowed "
-            "(allowed: lower-case letters, digits and dashes, without aws, amazon or cognito)"
-        )
-    if identity.custom_domain and not DOMAIN_RE.match(identity.custom_domain):
-        raise ConfigError(f"identity.custom_domain {identity.custom_domain!r} is not a valid DNS name (e.g. auth.junokit.com)")
-    if identity.custom_domain_certificate_arn and not _US_EAST_1_CERT_RE.match(identity.custom_domain_certificate_arn):
-        raise ConfigError(
-            f"identity.custom_domain_certificate_arn {identity.custom_domain_certificate_arn!r} is not allowed "
-            "(allowed: an ACM certificate ARN in us-east-1, as Cognito custom domains require)"
-        )
+    messaging = config.messaging
+    validation.SENDER_LOCAL_PART.check("messaging.sender_local_part", messaging.sender_local_part)
+    if messaging.hosted_zone_id:
+        validation.ZONE_ID.check("messaging.hosted_zone_id", messaging.hosted_zone_id)
 
 
 def state_region(config: EnvironmentConfig) -> str:

@@ -53,7 +53,7 @@ class Contract:
     def check_published(self, output: str) -> None:
         if output not in self.publishes:
             raise ContractError(
-                f"stack {self.stack} publishes output {output!r}, which its contract does not list "
+                f"stack {self.stack} publishes output {str(output)!r}, which its contract does not list "
                 f"(allowed: {', '.join(self.publishes)})"
             )
 
@@ -61,7 +61,7 @@ class Contract:
         allowed = self.reads.get(producer, ())
         if output not in allowed:
             raise ContractError(
-                f"stack {self.stack} reads output {output!r} of stack {producer}, which its contract does not list "
+                f"stack {self.stack} reads output {str(output)!r} of stack {producer}, which its contract does not list "
                 f"(allowed: {', '.join(allowed) or 'none'})"
             )
 
@@ -84,6 +84,21 @@ def check_reads(reads: Iterable[Read], published: Mapping[str, Iterable[str]]) -
         outputs = tuple(published.get(read.producer, ()))
         if read.output not in outputs:
             raise ContractError(
-                f"stack {read.reader} reads output {read.output!r} of stack {read.producer}, which {read.producer} "
+                f"stack {read.reader} reads output {str(read.output)!r} of stack {read.producer}, which {read.producer} "
                 f"does not publish in this environment (published: {', '.join(outputs) or 'none'})"
             )
+
+
+def contract_table(contracts: Iterable[Contract]) -> str:
+    """The README's contract table: per stack, what it publishes (and when, if not always) and what it reads."""
+    lines = ["| stack | publishes | reads |", "|---|---|---|"]
+    for contract in contracts:
+        published = []
+        for output in contract.publishes:
+            when = contract.conditional.get(output)
+            published.append(f"`{output}` ({when})" if when else f"`{output}`")
+        reads = [
+            f"{producer}: " + ", ".join(f"`{output}`" for output in outputs) for producer, outputs in contract.reads.items()
+        ]
+        lines.append(f"| `{contract.stack}` | {', '.join(published)} | {'; '.join(reads) or '—'} |")
+    return "\n".join(lines) + "\n"

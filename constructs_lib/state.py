@@ -77,7 +77,7 @@ def configure_backend(stack: TerraformStack, config: EnvironmentConfig, stack_id
     if kind == "local":
         LocalBackend(stack, path=location.local_path)
     elif kind == "s3":
-        S3Backend(stack, **_s3_settings(config, location))  # type: ignore[arg-type]
+        S3Backend(stack, **_s3_settings(config, location))  # type: ignore[arg-type]  # settings typed per backend field in the bindings
         # S3-native state locking (Terraform >= 1.10); the cdktf 0.21 bindings predate the setting.
         stack.add_override("terraform.backend.s3.use_lockfile", True)
     else:
@@ -106,10 +106,11 @@ class RemoteState(Construct):
         self._on_read = on_read
         location = state_location(config, producer_stack_id)
         kind = config.backend.kind
+        self._data: DataTerraformRemoteStateLocal | DataTerraformRemoteStateS3 | DataTerraformRemoteState
         if kind == "local":
             self._data = DataTerraformRemoteStateLocal(self, "state", path=location.local_path)
         elif kind == "s3":
-            self._data = DataTerraformRemoteStateS3(self, "state", **_s3_settings(config, location))  # type: ignore[arg-type]
+            self._data = DataTerraformRemoteStateS3(self, "state", **_s3_settings(config, location))  # type: ignore[arg-type]  # settings typed per backend field in the bindings
         else:
             self._data = DataTerraformRemoteState(
                 self,

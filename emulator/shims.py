@@ -83,7 +83,8 @@ def _ses_v1() -> None:
         """Event destinations by configuration set, then by name (moto keeps one per set)."""
         if not hasattr(backend, "junokit_event_destinations"):
             backend.junokit_event_destinations = {}
-        return backend.junokit_event_destinations
+        found: dict[str, dict[str, Any]] = backend.junokit_event_destinations
+        return found
 
     def create_configuration_set_event_destination(self: Any) -> Any:
         config_set = self._get_param("ConfigurationSetName")
@@ -165,6 +166,6 @@ def _ses_v2() -> None:
 def apply() -> None:
     from moto.s3.models import FakeBucket
 
-    FakeBucket.get_permission = lambda self, action, resource: _secure_transport_permission(self, action, resource)  # type: ignore[method-assign]
+    FakeBucket.get_permission = lambda self, action, resource: _secure_transport_permission(self, action, resource)  # type: ignore[method-assign]  # the shim replaces moto's method
     _ses_v1()
     _ses_v2()

@@ -94,7 +94,8 @@ class _Gate:
     def load(self, request: Any) -> None:
         if not self._done.is_set() and (request.name, request.version, os.path.realpath(request.tarball)) in self._loading:
             return None  # loaded by the warm-up, in this same order; `Kernel.load` ignores the response
-        return self.ready().load(request)
+        self.ready().load(request)
+        return None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.ready(), name)
@@ -126,7 +127,7 @@ def start() -> bool:
     if type(kernel.provider) is not ProcessProvider:
         return False
     _gate = _Gate(kernel, kernel.provider, loading)
-    kernel.provider = _gate
+    kernel.provider = _gate  # type: ignore[assignment]  # stands in for the provider until the thread is done
     _gate.thread.start()
     return True
 

@@ -85,7 +85,7 @@ class _HeadLoader(importlib.abc.Loader):
                 return importlib.import_module(f"{PACKAGE}.{name}")
             raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}")
 
-        module.__getattr__ = __getattr__  # type: ignore[attr-defined]
+        setattr(module, "__getattr__", __getattr__)  # noqa: B010  (PEP 562 hook on a module object)
 
 
 class _LazyProviderFinder(importlib.abc.MetaPathFinder):

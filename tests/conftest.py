@@ -17,6 +17,8 @@ import pytest
 import fastsynth
 from constructs_lib.config import PROJECT_ROOT
 
+# jsii prints a banner on every start under Node 20; it says nothing about the tests' output.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 # Before any test module imports cdktf: the kernel starts while the test modules import the bindings.
 SPEEDUPS = fastsynth.install()
 
@@ -130,7 +132,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def _synth_fixture(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SynthOutputs:
-    name = request.fixturename
+    name = str(request.fixturename)
     early = request.config.stash.get(_EARLY, {}).get(name)
     return (early or Synth(tmp_path_factory.mktemp(name), eager=_SYNTH_FIXTURES[name])).result()
 

@@ -62,7 +62,7 @@ class Case:
     outdirs: list[Path] = field(default_factory=list)
 
     def median(self, attribute: str) -> float:
-        return statistics.median(getattr(run, attribute) for run in self.runs)
+        return float(statistics.median(getattr(run, attribute) for run in self.runs))
 
     def spread(self, attribute: str) -> tuple[float, float]:
         values = [getattr(run, attribute) for run in self.runs]

@@ -34,7 +34,7 @@ FROM_OUTPUTS: dict[str, tuple[StackName, str]] = {
 REGION_VARIABLE = "NEXT_PUBLIC_REGION"
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9_.:/@+=-]+")
 
-Runner = Callable[[list[str], Path], subprocess.CompletedProcess]
+Runner = Callable[[list[str], Path], subprocess.CompletedProcess[str]]
 
 
 class FrontendEnvError(RuntimeError):
@@ -45,7 +45,7 @@ def terraform_runner(environ: Mapping[str, str]) -> Runner:
     """Runs terraform offline through the provider mirror, non-interactively, capturing its output."""
     env = cli_env(environ)
 
-    def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
     return run

@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.api_gateway_authorizer import ApiGatewayAuthorizer
@@ -139,9 +139,17 @@ def _slug(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-") or "root"
 
 
+class _MethodKeys(TypedDict):
+    """What identifies a method to its integration and responses."""
+
+    rest_api_id: str
+    resource_id: str
+    http_method: str
+
+
 def _resource_paths(routes: tuple[Route, ...]) -> list[str]:
     """Every path prefix of every route (`/user`, `/user/profile`), parents first."""
-    prefixes = set()
+    prefixes: set[str] = set()
     for route in routes:
         parts = route.path.split("/")[1:]
         prefixes.update("/" + "/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
@@ -326,11 +334,11 @@ class RestApi(Construct):
         )
         return [integration, method_response, integration_response]
 
-    def _keys_of(self, method: ApiGatewayMethod) -> dict[str, str]:
+    def _keys_of(self, method: ApiGatewayMethod) -> _MethodKeys:
         """What identifies `method` to its integration and responses: references to it, so they depend on it."""
         return {"rest_api_id": self.rest_api_id, "resource_id": method.resource_id, "http_method": method.http_method}
 
-    def _integration(self, slug: str, on: dict[str, str], **kind: Any) -> ApiGatewayIntegration:
+    def _integration(self, slug: str, on: _MethodKeys, **kind: Any) -> ApiGatewayIntegration:
         return ApiGatewayIntegration(self, f"integration-{slug}", **on, **kind)
 
     def _route(self, route: Route, primary_origin: str) -> list[ITerraformDependable]:
@@ -415,9 +423,8 @@ def _check(props: RestApiProps) -> None:
     if not props.cors_allow_origins:
         raise ValueError("cors_allow_origins () is not allowed (allowed: at least one web origin)")
     for origin in props.cors_allow_origins:
-        validation.matches(
-            "cors_allow_origins entry", origin, r"\*|https?://[a-z0-9.-]+(:\d{1,5})?", "'*' or scheme://host[:port]"
-        )
+        if origin != "*":
+            validation.ORIGIN.check("cors_allow_origins entry", origin)
     validation.in_range("throttle_rate_limit", props.throttle_rate_limit, 1, 10000)
     validation.in_range("throttle_burst_limit", props.throttle_burst_limit, props.throttle_rate_limit, 10000)
     validation.one_of("logging_level", props.logging_level, LOGGING_LEVELS)

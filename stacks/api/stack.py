@@ -6,9 +6,10 @@ remote state; publishes `JunokitApiUrl` for the frontend.
 
 from __future__ import annotations
 
+from cdktf import ITerraformDependable
 from constructs import Construct
 
-from constructs_lib.config import EnvironmentConfig
+from constructs_lib.config import PROJECT_ROOT, EnvironmentConfig
 from constructs_lib.contract import StackName
 from constructs_lib.stack import JunokitStack
 from stacks.api.account_logging import ApiGatewayCloudWatchRole, ApiGatewayCloudWatchRoleProps
@@ -40,9 +41,10 @@ class ApiStack(JunokitStack):
                 allowed_origins=api.cors_allow_origins,
                 reserved_concurrency=api.lambda_reserved_concurrency,
                 log_retention_days=config.log_retention_days,
+                staging_dir=PROJECT_ROOT / "build" / "lambda",
             ),
         )
-        stage_depends_on = ()
+        stage_depends_on: tuple[ITerraformDependable, ...] = ()
         if api.manage_account_logging_role:
             self.account_logging = ApiGatewayCloudWatchRole(
                 self,

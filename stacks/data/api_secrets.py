@@ -12,14 +12,8 @@ from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from constructs import Construct
 
-# The JSON keys the secret's value is expected to hold (documented in README.md, checked by the setter).
-SECRET_KEYS: tuple[str, ...] = (
-    "OPENROUTER_API_KEY",
-    "SLACK_BOT_TOKEN",
-    "GITHUB_TOKEN",
-    "GOOGLE_OAUTH_CLIENT_ID",
-    "GOOGLE_OAUTH_CLIENT_SECRET",
-)
+from constructs_lib import validation
+from stacks.data.contract import SECRET_KEYS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,8 +31,7 @@ class ApiSecrets(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: ApiSecretsProps) -> None:
         super().__init__(scope, id_)
-        if props.recovery_window_days != 0 and not 7 <= props.recovery_window_days <= 30:
-            raise ValueError(f"recovery_window_days {props.recovery_window_days} is not allowed (allowed: 0 or 7-30)")
+        validation.recovery_window("recovery_window_days", props.recovery_window_days)
         self.secret = SecretsmanagerSecret(
             self,
             "secret",

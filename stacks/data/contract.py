@@ -17,3 +17,15 @@ class DataOutputs(StrEnum):
 
 
 CONTRACT = Contract(stack=StackName.DATA, publishes=tuple(DataOutputs))
+
+# Names of the data stack's resources before the environment's suffix (prod uses them as they are).
+TABLE_BASE_NAME = "junokit-user-context"
+SECRET_BASE_NAME = "junokit-api-secrets"
+# The JSON keys the secret's value is expected to hold (documented in README.md, checked by `make set-secrets`).
+SECRET_KEYS: tuple[str, ...] = (
+    "OPENROUTER_API_KEY",
+    "SLACK_BOT_TOKEN",
+    "GITHUB_TOKEN",
+    "GOOGLE_OAUTH_CLIENT_ID",
+    "GOOGLE_OAUTH_CLIENT_SECRET",
+)

@@ -7,7 +7,7 @@ from constructs import Construct
 from constructs_lib.config import EnvironmentConfig
 from constructs_lib.stack import JunokitStack
 from stacks.data.api_secrets import ApiSecrets, ApiSecretsProps
-from stacks.data.contract import CONTRACT, DataOutputs
+from stacks.data.contract import CONTRACT, SECRET_BASE_NAME, TABLE_BASE_NAME, DataOutputs
 from stacks.data.user_context_table import UserContextTable, UserContextTableProps
 
 
@@ -18,7 +18,7 @@ class DataStack(JunokitStack):
             self,
             "user-context",
             props=UserContextTableProps(
-                table_name=config.resource_name("junokit-user-context"),
+                table_name=config.resource_name(TABLE_BASE_NAME),
                 protect=config.protect_stateful,
             ),
         )
@@ -26,7 +26,7 @@ class DataStack(JunokitStack):
             self,
             "api-secrets",
             props=ApiSecretsProps(
-                secret_name=config.resource_name("junokit-api-secrets"),
+                secret_name=config.resource_name(SECRET_BASE_NAME),
                 recovery_window_days=config.secret_recovery_window_days,
                 protect=config.protect_stateful,
             ),

@@ -6,7 +6,6 @@ sender, which is limited to a few mails a day and sends from a Cognito address).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from string import Template
 
@@ -59,7 +58,6 @@ VERIFICATION_EMAIL = (
     "<p>If you did not ask for this code, you can ignore this email.</p>"
 )
 
-_SIGN_IN_URL_RE = re.compile(r"^(https://[^\s/]+|http://localhost(:\d+)?)(/\S*)?$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,16 +153,8 @@ class InviteOnlyUserPool(Construct):
 
 
 def _validate(props: InviteOnlyUserPoolProps) -> None:
-    if not MIN_PASSWORD_LENGTH <= props.password_min_length <= 99:
-        raise ValueError(
-            f"InviteOnlyUserPool password_min_length {props.password_min_length} is not allowed (allowed: 12-99)"
-        )
-    if not 1 <= props.temporary_password_validity_days <= 365:
-        raise ValueError(
-            "InviteOnlyUserPool temporary_password_validity_days "
-            f"{props.temporary_password_validity_days} is not allowed (allowed: 1-365)"
-        )
-    if not validation.is_token(props.sign_in_url) and not _SIGN_IN_URL_RE.match(props.sign_in_url):
-        raise ValueError(
-            f"InviteOnlyUserPool sign_in_url {props.sign_in_url!r} is not allowed (allowed: an https URL or http://localhost)"
-        )
+    validation.in_range("InviteOnlyUserPool password_min_length", props.password_min_length, MIN_PASSWORD_LENGTH, 99)
+    validation.in_range(
+        "InviteOnlyUserPool temporary_password_validity_days", props.temporary_password_validity_days, 1, 365
+    )
+    validation.APP_URL.check("InviteOnlyUserPool sign_in_url", props.sign_in_url)

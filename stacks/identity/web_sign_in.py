@@ -4,7 +4,6 @@ flow) and the hosted sign-in domain the code flow redirects through.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cognito_user_pool_client import (
@@ -15,7 +14,6 @@ from cdktf_cdktf_provider_aws.cognito_user_pool_domain import CognitoUserPoolDom
 from constructs import Construct
 
 from constructs_lib import validation
-from constructs_lib.config import DOMAIN_RE
 from stacks.identity.contract import UserAttributes
 
 # No USER_PASSWORD_AUTH: the password never leaves the browser (SRP). No admin or custom flows.
@@ -26,9 +24,6 @@ READ_ATTRIBUTES: tuple[str, ...] = ("email", "email_verified", "name", *(str(a) 
 # checks the allowed values, so a browser cannot make itself an admin.
 WRITE_ATTRIBUTES: tuple[str, ...] = ("email", "name")
 
-# Cognito accepts plain http only for localhost.
-_URL_RE = re.compile(r"^(https://[^\s/]+|http://localhost(:\d+)?)(/\S*)?$")
-_PREFIX_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,7 +103,7 @@ class WebSignIn(Construct):
 
 
 def _fail(field: str, value: object, allowed: str) -> None:
-    raise ValueError(f"WebSignIn {field} {value!r} is not allowed (allowed: {allowed})")
+    validation.fail(f"WebSignIn {field}", value, allowed)
 
 
 def _validate(props: WebSignInProps) -> None:
@@ -116,17 +111,13 @@ def _validate(props: WebSignInProps) -> None:
         _fail("callback_urls", props.callback_urls, "one or more https URLs, or http://localhost")
     for field, urls in (("callback_urls", props.callback_urls), ("logout_urls", props.logout_urls)):
         for url in urls:
-            if not validation.is_token(url) and not _URL_RE.match(url):
-                _fail(field, url, "https URLs, or http://localhost")
+            validation.APP_URL.check(f"WebSignIn {field}", url)
     if props.custom_domain:
-        if not validation.is_token(props.custom_domain) and not DOMAIN_RE.match(props.custom_domain):
-            _fail("custom_domain", props.custom_domain, "a lower-case DNS name such as auth.junokit.com")
+        validation.DOMAIN.check("WebSignIn custom_domain", props.custom_domain)
         if not props.certificate_arn:
             _fail("certificate_arn", props.certificate_arn, "an ACM certificate ARN in us-east-1 when custom_domain is set")
-    elif not validation.is_token(props.domain_prefix) and (
-        not _PREFIX_RE.match(props.domain_prefix) or any(w in props.domain_prefix for w in ("aws", "amazon", "cognito"))
-    ):
-        _fail("domain_prefix", props.domain_prefix, "lower-case letters, digits and dashes, without aws, amazon or cognito")
+    else:
+        validation.DOMAIN_PREFIX.check("WebSignIn domain_prefix", props.domain_prefix)
     for field, value, low, high in (
         ("access_token_minutes", props.access_token_minutes, 5, 1440),
         ("id_token_minutes", props.id_token_minutes, 5, 1440),

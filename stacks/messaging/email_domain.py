@@ -9,7 +9,6 @@ created here and apply waits for verification; without one they are returned as 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from cdktf import Fn, Token
@@ -26,7 +25,6 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
 from constructs_lib import validation
-from constructs_lib.config import DOMAIN_RE
 
 DNS_TTL = 600
 """Seconds; short, so a mistyped record is corrected quickly."""
@@ -37,8 +35,6 @@ FEEDBACK_EVENTS: tuple[str, ...] = ("bounce", "complaint")
 NOTIFICATION_TYPES: tuple[str, ...] = ("Bounce", "Complaint")
 """Identity notifications sent to the feedback topic."""
 
-_LOCAL_PART_RE = re.compile(r"^[a-z0-9]([a-z0-9._+-]{0,62}[a-z0-9])?$")
-_ZONE_ID_RE = re.compile(r"^[A-Z0-9]{1,32}$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,20 +55,15 @@ class EmailDomainProps:
     defaults (forwarding on, no identity topics); the configuration set still reports to the topic."""
 
 
-def _check(field: str, value: str, pattern: re.Pattern[str], allowed: str) -> None:
-    if not validation.is_token(value) and not pattern.match(value):
-        raise ValueError(f"EmailDomain {field} {value!r} is not allowed (allowed: {allowed})")
-
-
 class EmailDomain(Construct):
     """A domain identity SES can send from, with DKIM signing, feedback forwarding and a feedback topic."""
 
     def __init__(self, scope: Construct, id_: str, *, props: EmailDomainProps) -> None:
         super().__init__(scope, id_)
-        _check("domain", props.domain, DOMAIN_RE, "a lower-case DNS name such as junokit.com")
-        _check("sender_local_part", props.sender_local_part, _LOCAL_PART_RE, "lower-case letters, digits and . _ + -")
+        validation.DOMAIN.check("EmailDomain domain", props.domain)
+        validation.SENDER_LOCAL_PART.check("EmailDomain sender_local_part", props.sender_local_part)
         if props.hosted_zone_id:
-            _check("hosted_zone_id", props.hosted_zone_id, _ZONE_ID_RE, "a Route 53 zone id such as Z0123456789ABC, or empty")
+            validation.ZONE_ID.check("EmailDomain hosted_zone_id", props.hosted_zone_id)
 
         self.identity = SesDomainIdentity(self, "identity", domain=props.domain)
         # References used several times, read once (each read is a call into the jsii kernel).

@@ -38,11 +38,6 @@ def test_backend_settings_come_from_the_environment() -> None:
     assert (config.backend.kind, config.backend.state_bucket) == ("s3", "junokit-tfstate")
 
 
-def test_config_is_frozen() -> None:
-    with pytest.raises(AttributeError):
-        load_config().region = "eu-west-1"  # type: ignore[misc]
-
-
 @pytest.mark.parametrize("region", EU_REGIONS)
 def test_every_eu_region_is_accepted(region: str) -> None:
     assert load_config(environ={"JUNOKIT_REGION": region}).region == region
@@ -65,7 +60,7 @@ BAD_INPUT = {
     ),
     "invalid bucket name": (
         {"JUNOKIT_BACKEND": "s3", "JUNOKIT_STATE_BUCKET": "Bad_Bucket"},
-        "state bucket 'Bad_Bucket' is not a valid S3 bucket name",
+        "state bucket 'Bad_Bucket' is not allowed (allowed: an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-')",
     ),
     "cloud without organization": (
         {"JUNOKIT_BACKEND": "cloud"},
@@ -73,7 +68,7 @@ BAD_INPUT = {
     ),
     "emulator outside loopback": (
         {"JUNOKIT_AWS_ENDPOINT": "http://10.0.0.1:5000"},
-        "must be a loopback URL",
+        "aws_endpoint 'http://10.0.0.1:5000' is not allowed (allowed: a loopback URL such as http://127.0.0.1:5000)",
     ),
 }
 
@@ -93,7 +88,7 @@ MALFORMED = {
     "unknown setting": ("[defaults]\nregoin = 'eu-north-1'\n", "unknown setting environments.dev.regoin (allowed:"),
     "wrong type": ("[defaults]\nprotect_stateful = 'yes'\n", "environments.dev.protect_stateful must be true or false, got 'yes'"),
     "short passwords": ("[defaults.identity]\npassword_min_length = 8\n", "identity.password_min_length 8 is not allowed (allowed: 12-99)"),
-    "data trace in prod": ("[environments.prod.api]\ndata_trace = true\n", "api.data_trace is not allowed in prod"),
+    "data trace in prod": ("[environments.prod.api]\ndata_trace = true\n", "api.data_trace True is not allowed (allowed: false in prod: request bodies would reach the logs)"),
     "bad recovery window": ("[defaults]\nsecret_recovery_window_days = 3\n", "secret_recovery_window_days 3 is not allowed (allowed: 0 or 7-30)"),
 }
 

@@ -357,7 +357,7 @@ class _Collector:
 
     def _read(self, pipe: IO[bytes] | None) -> None:
         try:
-            while pipe is not None and (chunk := pipe.read1(4096)):  # type: ignore[attr-defined]
+            while pipe is not None and (chunk := pipe.read1(4096)):  # type: ignore[attr-defined]  # a BufferedReader, typed as IO
                 self._buffer.extend(chunk)
                 if self._until is not None and not self.found and self._until in self._buffer:
                     self.found = True

@@ -18,15 +18,15 @@ import pytest
 # The checks live in helper modules; rewrite their asserts too, so a failure shows both sides.
 pytest.register_assert_rewrite("tests.e2e.checks", "tests.e2e.harness")
 
-from constructs_lib.contract import BOOTSTRAP_STACK, StackName  # noqa: E402
-from emulator.server import Emulator  # noqa: E402
-from emulator.shims import EMULATOR_GAPS  # noqa: E402
-from stacks.api.contract import ApiOutputs  # noqa: E402
-from stacks.app import STACK_TYPES  # noqa: E402
-from stacks.identity.contract import IdentityOutputs  # noqa: E402
-from tests.e2e.checks import CHECKS, Check  # noqa: E402
-from tests.e2e.harness import LOCK_STACK, EndToEnd  # noqa: E402
-from tools.deploy import frontend_env  # noqa: E402
+from constructs_lib.contract import BOOTSTRAP_STACK, StackName  # noqa: E402  (after register_assert_rewrite)
+from emulator.server import Emulator  # noqa: E402  (after register_assert_rewrite)
+from emulator.shims import EMULATOR_GAPS  # noqa: E402  (after register_assert_rewrite)
+from stacks.api.contract import ApiOutputs  # noqa: E402  (after register_assert_rewrite)
+from stacks.app import STACK_TYPES  # noqa: E402  (after register_assert_rewrite)
+from stacks.identity.contract import IdentityOutputs  # noqa: E402  (after register_assert_rewrite)
+from tests.e2e.checks import CHECKS, Check  # noqa: E402  (after register_assert_rewrite)
+from tests.e2e.harness import LOCK_STACK, EndToEnd  # noqa: E402  (after register_assert_rewrite)
+from tools.deploy import frontend_env  # noqa: E402  (after register_assert_rewrite)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -196,12 +196,12 @@ def test_stacks_are_destroyed_readers_first(e2e: EndToEnd) -> None:
 
 
 def test_nothing_but_the_state_bucket_is_left(e2e: EndToEnd) -> None:
-    e2e.teardown  # noqa: B018
+    e2e.teardown  # noqa: B018  (reading the property runs the teardown)
     left = {kind: names - e2e.baseline.get(kind, set()) for kind, names in e2e.destroyed_inventory.items()}
     left = {kind: names for kind, names in left.items() if names}
     assert left == {"s3 buckets": {e2e.config.backend.state_bucket}}
 
 
 def test_nothing_outside_loopback_was_contacted(e2e: EndToEnd) -> None:
-    e2e.teardown  # noqa: B018
+    e2e.teardown  # noqa: B018  (reading the property runs the teardown)
     assert e2e.emulator.egress == []

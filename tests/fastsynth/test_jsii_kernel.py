@@ -36,7 +36,7 @@ def test_this_sessions_kernel_is_one_node_process() -> None:
     import cdktf  # noqa: F401  (starts the kernel if no test did yet)
     from jsii._runtime import kernel
 
-    process = kernel.provider._process._process
+    process = kernel.provider._process._process  # type: ignore[attr-defined]  # jsii's ProcessProvider internals
     assert process.args[-1] == str(jsii_kernel.RUNNER) and process.args[0] == str(jsii_kernel.NODE)
     assert process.poll() is None
     assert _children(process.pid) == [], "the kernel started another process"

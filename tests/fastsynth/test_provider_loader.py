@@ -107,7 +107,7 @@ def test_node_options_adds_and_removes_only_the_preload() -> None:
 
 def test_installing_after_the_kernel_started_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """Once cdktf is imported the kernel runs; a NODE_OPTIONS without the preload can no longer reach it."""
-    import cdktf  # noqa: F401
+    import cdktf  # noqa: F401  (imported to start the kernel)
 
     monkeypatch.delenv("NODE_OPTIONS", raising=False)
     with pytest.raises(ProviderLoadOrderError, match=r"before fastsynth.install\(\): call it first"):

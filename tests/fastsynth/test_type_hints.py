@@ -12,7 +12,7 @@ from fastsynth import type_hints
 
 def _stubs(binding: type) -> list[typing.Callable[..., object]]:
     """The stubs of the module defining `binding` (its namespace: `publication` hides them from the module)."""
-    namespace = binding.__init__.__globals__  # type: ignore[misc]
+    namespace = binding.__init__.__globals__  # type: ignore[misc]  # reads the generated module's namespace
     return [value for name, value in namespace.items() if name.startswith(type_hints.STUB_PREFIX)]
 
 

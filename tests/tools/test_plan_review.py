@@ -23,7 +23,6 @@ from tools import plan_review, plan_stacks
 from tools.terraform import cli_env
 
 # Applies to the local emulator, so it counts with the end-to-end tests, not the unit suite.
-pytestmark = pytest.mark.e2e
 
 STACK = "junokit-dev-data"
 TABLE = "aws_dynamodb_table.user-context_table_D390C265"
@@ -34,7 +33,7 @@ def _synth(outdir: Path, environ: dict[str, str], *, table_name: str | None = No
     app = App(outdir=str(outdir))
     stacks = build_app(app, [load_config("dev", environ=environ)])
     if table_name:
-        stacks["dev"]["data"].table.table.name = table_name  # type: ignore[attr-defined]
+        stacks["dev"]["data"].table.table.name = table_name  # type: ignore[attr-defined]  # a DataStack, typed as its base
     app.synth()
     return outdir
 
@@ -94,6 +93,7 @@ def _review(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> t
     return status, out.read_text(), capsys.readouterr().err
 
 
+@pytest.mark.e2e  # plans real changes against the emulator
 def test_harmless_change_passes(plans: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     status, summary, err = _review(capsys, tmp_path, f"{STACK}={plans['retag']}")
     assert status == 0, summary
@@ -103,6 +103,7 @@ def test_harmless_change_passes(plans: dict[str, Path], capsys: pytest.CaptureFi
     assert "CAUTION" not in summary
 
 
+@pytest.mark.e2e  # plans real changes against the emulator
 def test_table_rename_is_flagged_at_the_top_and_fails(
     plans: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -116,6 +117,7 @@ def test_table_rename_is_flagged_at_the_top_and_fails(
     assert summary.index("CAUTION") < summary.index("| stack | add |")
 
 
+@pytest.mark.e2e  # plans real changes against the emulator
 def test_allow_destroy_accepts_the_rename_and_says_so(
     plans: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -125,6 +127,7 @@ def test_allow_destroy_accepts_the_rename_and_says_so(
     assert "allowed by --allow-destroy" in err
 
 
+@pytest.mark.e2e  # plans real changes against the emulator
 def test_one_summary_covers_every_stack_with_the_flag_first(
     plans: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -134,22 +137,26 @@ def test_one_summary_covers_every_stack_with_the_flag_first(
     assert summary.index("| second | `aws_dynamodb_table") < summary.index("### first")
 
 
+@pytest.mark.e2e  # plans real changes against the emulator
 def test_stack_name_defaults_to_the_file_name(plans: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     status, summary, _ = _review(capsys, tmp_path, str(plans["retag"]))
     assert status == 0
     assert f"### {STACK}" in summary
 
 
+@pytest.mark.e2e  # plans real changes against the emulator
 def test_ci_planning_passes_a_harmless_change(planned: dict[str, Planned]) -> None:
     assert planned["retag"].status == 0, planned["retag"].summary
     assert f"| {STACK} | 0 | 2 | 0 | 0 |" in planned["retag"].summary
 
 
+@pytest.mark.e2e  # plans real changes against the emulator
 def test_ci_planning_fails_a_table_rename(planned: dict[str, Planned]) -> None:
     assert planned["rename"].status == 1
     assert f"| {STACK} | `{TABLE}` | **replace** |" in planned["rename"].summary
 
 
+@pytest.mark.e2e  # plans real changes against the emulator
 def test_ci_planning_reports_a_stack_it_cannot_plan_and_fails(planned: dict[str, Planned]) -> None:
     result = planned["no-backend"]
     assert result.status == 1

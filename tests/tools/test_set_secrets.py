@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +13,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stacks.data.api_secrets import SECRET_KEYS
+from constructs_lib.config import PROJECT_ROOT, load_config
+from stacks.data.contract import SECRET_KEYS
 from tools import set_secrets
 
 SECRET = "junokit-api-secrets-dev"
@@ -137,7 +140,18 @@ def test_prod_targets_the_seed_secret_name(client: Any) -> None:
 
 
 def test_endpoint_url_reaches_the_client() -> None:
-    config = set_secrets.load_config("dev")
+    config = load_config("dev")
     created = set_secrets.secretsmanager_client(config, "http://127.0.0.1:5000")
     assert created.meta.endpoint_url == "http://127.0.0.1:5000"
     assert created.meta.region_name == "eu-north-1"
+
+
+def test_the_command_loads_no_construct_and_starts_no_kernel() -> None:
+    """It needs only names (the secret's and its keys): importing it must not boot cdktf's Node.js kernel."""
+    code = (
+        "import sys, tools.set_secrets\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'constructs', 'jsii', 'cdktf_cdktf_provider_aws'))\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

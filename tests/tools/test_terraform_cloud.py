@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,7 @@ CLOUD = {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": "junokit-co"}
 
 
 @pytest.fixture(scope="module")
-def cloud_stacks() -> dict[str, dict]:
+def cloud_stacks() -> dict[str, Mapping[str, Any]]:
     """Every stack of every environment on the cloud backend, synthesized, by stack id."""
     return {
         stack.stack_id: document(synth(stack))

@@ -89,7 +89,7 @@ def test_jobs_that_assume_an_aws_role_may_request_an_oidc_token(name: str) -> No
     for job in workflow["jobs"].values():
         if "role-to-assume" in yaml.safe_dump(job):
             permissions = job.get("permissions") or workflow.get("permissions")
-            assert permissions["id-token"] == "write"
+            assert permissions is not None and permissions["id-token"] == "write"
 
 
 def test_the_toolchain_pins_match_the_project() -> None:

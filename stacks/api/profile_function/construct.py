@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from cdktf import AssetType, Fn, TerraformAsset
+from cdktf import AssetType, Fn, ITerraformDependable, TerraformAsset
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -34,11 +34,10 @@ from cdktf_cdktf_provider_aws.lambda_function import (
 from constructs import Construct
 
 from constructs_lib import validation
-from constructs_lib.config import PROJECT_ROOT
 from constructs_lib.iam import assume_role_policy, aws_managed_policy_arn
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
-DEFAULT_STAGING_DIR = PROJECT_ROOT / "build" / "lambda"
+DEFAULT_STAGING_DIR = Path(tempfile.gettempdir()) / "junokit-lambda"
 # Any fixed time after 1980 (the zip format's epoch) will do.
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 _RUNTIMES = ("python3.12", "python3.11")
@@ -103,7 +102,8 @@ class ProfileFunctionProps:
     handler_module: str = "handler"
     """Module (one file, standard library and boto3 only) whose `lambda_handler` is the entry point."""
     staging_dir: Path = field(default=DEFAULT_STAGING_DIR)
-    """Where the code is zipped before cdktf copies it into the stack. Default: build/lambda in the project."""
+    """Where the code is zipped before cdktf copies it into the stack. Default: `junokit-lambda` in the system's
+    temporary folder; the api stack passes `build/lambda` of the project."""
 
 
 class ProfileFunction(Construct):
@@ -157,7 +157,7 @@ class ProfileFunction(Construct):
         policy = IamRolePolicy(
             self, "policy", name="profile-function", role=self.role.id, policy=json.dumps(self.policy_document)
         )
-        depends_on: list = [self.log_group, policy]
+        depends_on: list[ITerraformDependable] = [self.log_group, policy]
         if props.tracing:
             depends_on.append(
                 IamRolePolicyAttachment(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from cdktf import Aspects, LocalBackend, TerraformStack, Testing
 from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable, DynamodbTableAttribute
@@ -37,7 +37,7 @@ def table(**settings: object) -> Callable[[TerraformStack], object]:
             hash_key="k",
             attribute=[DynamodbTableAttribute(name="k", type="S")],
             billing_mode="PAY_PER_REQUEST",
-            **settings,  # type: ignore[arg-type]
+            **settings,  # type: ignore[arg-type]  # table settings from a dict of test settings
         )
 
     return define
@@ -51,5 +51,5 @@ def messages(found: list[Violation], rule_id: str) -> list[str]:
     return [violation.message for violation in found if violation.rule.id == rule_id]
 
 
-def policy(*statements: dict[str, object]) -> str:
+def policy(*statements: Mapping[str, object]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})

@@ -106,10 +106,10 @@ def test_a_violation_is_reported_once_however_often_the_stack_is_synthesized() -
 
 class _CountingPack(PolicyPack):
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # passes the pack's keyword arguments through
         self.visits = 0
 
-    def visit(self, node):  # type: ignore[no-untyped-def]
+    def visit(self, node):
         self.visits += 1
         super().visit(node)
 

@@ -24,22 +24,22 @@ def test_only_dev_owns_the_account_logging_role() -> None:
 
 
 BAD_API_SETTINGS = {
-    "no origins": ("dev", "cors_allow_origins = []", "api.cors_allow_origins is empty (allowed: the web app's origins, e.g. https://app.junokit.com)"),
+    "no origins": ("dev", "cors_allow_origins = []", "api.cors_allow_origins () is not allowed (allowed: the web app's origins, e.g. https://app.junokit.com)"),
     "origin with a path": (
         "dev",
         'cors_allow_origins = ["https://app.junokit.com/"]',
-        "api.cors_allow_origins entry 'https://app.junokit.com/' is not an origin "
+        "api.cors_allow_origins entry 'https://app.junokit.com/' is not allowed "
         "(allowed: scheme://host[:port] without path, e.g. https://app.junokit.com)",
     ),
     "plain http outside dev": (
         "staging",
         'cors_allow_origins = ["http://staging.app.junokit.com"]',
-        "api.cors_allow_origins entry 'http://staging.app.junokit.com' must use https outside dev",
+        "api.cors_allow_origins entry 'http://staging.app.junokit.com' is not allowed (allowed: https origins outside dev)",
     ),
     "any origin in prod": (
         "prod",
         'cors_allow_origins = ["*"]',
-        "api.cors_allow_origins may not contain '*' in prod (allowed: the web app's https origins)",
+        "api.cors_allow_origins entry '*' is not allowed (allowed: the web app's https origins; '*' only outside prod)",
     ),
     "no concurrency": (
         "dev",
@@ -49,9 +49,9 @@ BAD_API_SETTINGS = {
     "burst below rate": (
         "dev",
         "throttle_rate_limit = 1000\nthrottle_burst_limit = 10",
-        "api throttling must have rate_limit >= 1 and burst_limit >= rate_limit (got 1000/10)",
+        "api.throttle_burst_limit 10 is not allowed (allowed: 1000-10000)",
     ),
-    "data trace in prod": ("prod", "data_trace = true", "api.data_trace is not allowed in prod (request bodies would reach the logs)"),
+    "data trace in prod": ("prod", "data_trace = true", "api.data_trace True is not allowed (allowed: false in prod: request bodies would reach the logs)"),
 }
 
 

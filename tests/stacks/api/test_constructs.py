@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 from cdktf import App, TerraformStack, Testing
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
+from constructs_lib.config import PROJECT_ROOT
 from stacks.api.account_logging import ApiGatewayCloudWatchRole, ApiGatewayCloudWatchRoleProps
 from stacks.api.profile_function import RUNTIME_DIR, ProfileFunction, ProfileFunctionProps, stage_runtime
 from stacks.api.rest_api import LambdaProxy, MockResponse, RestApi, RestApiProps, Route
@@ -39,7 +42,7 @@ def _function_props(**changes: object) -> ProfileFunctionProps:
         secret_arn=SECRET_ARN,
         allowed_origins=("https://a.example",),
     )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]  # props changed from a dict of test settings
 
 
 def _stack() -> TerraformStack:
@@ -51,7 +54,7 @@ def _stack() -> TerraformStack:
 REST_API_ERRORS = {
     "no routes": ({"routes": ()}, "routes () is not allowed (allowed: at least one route)"),
     "options is reserved": (
-        {"routes": (Route(method="OPTIONS", path="/x", target=MockResponse()),)},  # type: ignore[arg-type]
+        {"routes": (Route(method="OPTIONS", path="/x", target=MockResponse()),)},  # type: ignore[arg-type]  # a method the type refuses, on purpose
         "route method 'OPTIONS' is not allowed (allowed: GET, PUT, POST, PATCH, DELETE)",
     ),
     "bad path": (
@@ -65,7 +68,7 @@ REST_API_ERRORS = {
     "no origins": ({"cors_allow_origins": ()}, "cors_allow_origins () is not allowed (allowed: at least one web origin)"),
     "origin with path": (
         {"cors_allow_origins": ("https://a.example/app",)},
-        "cors_allow_origins entry 'https://a.example/app' is not allowed (allowed: '*' or scheme://host[:port])",
+        "cors_allow_origins entry 'https://a.example/app' is not allowed (allowed: scheme://host[:port] without path, e.g. https://app.junokit.com)",
     ),
     "burst below rate": (
         {"throttle_rate_limit": 1000, "throttle_burst_limit": 500},
@@ -89,7 +92,7 @@ REST_API_ERRORS = {
 @pytest.mark.parametrize(("changes", "message"), REST_API_ERRORS.values(), ids=REST_API_ERRORS.keys())
 def test_rest_api_refuses_bad_props(changes: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError) as raised:
-        RestApi(_stack(), "api", props=dataclasses.replace(API, **changes))  # type: ignore[arg-type]
+        RestApi(_stack(), "api", props=dataclasses.replace(API, **changes))  # type: ignore[arg-type]  # props changed from a dict of test settings
     assert str(raised.value) == message
 
 
@@ -190,9 +193,23 @@ def _synth_function(outdir: Path, source: Path, staging: Path) -> tuple[bytes, d
     return (stack_dir / function["filename"]).read_bytes(), function
 
 
+# The second synth runs in another process with another time zone, umask and file time, as on another machine.
+_OTHER_MACHINE = """
+import json, os, sys
+from pathlib import Path
+import fastsynth
+fastsynth.install(warm_up=False)
+os.umask(0o077)
+from tests.stacks.api.test_constructs import _synth_function
+zipped, function = _synth_function(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
+Path(sys.argv[4]).write_bytes(zipped)
+print(json.dumps(function))
+"""
+
+
 @pytest.fixture(scope="module")
 def two_synths(tmp_path_factory: pytest.TempPathFactory) -> tuple[tuple[bytes, dict], tuple[bytes, dict]]:
-    """The function synthesized twice from the same code, with different file times and staging folders."""
+    """The function synthesized twice from the same code: here, and in a fresh process as another machine would."""
     root = tmp_path_factory.mktemp("asset")
     source = root / "runtime"
     source.mkdir()
@@ -200,7 +217,17 @@ def two_synths(tmp_path_factory: pytest.TempPathFactory) -> tuple[tuple[bytes, d
     first = _synth_function(root / "out1", source, root / "stage1")
     os.utime(source / "handler.py", (1_700_000_000, 1_700_000_000))
     os.chmod(source / "handler.py", 0o600)
-    second = _synth_function(root / "out2", source, root / "stage2")
+    result = subprocess.run(
+        [sys.executable, "-c", _OTHER_MACHINE, str(root / "out2"), str(source), str(root / "stage2"), str(root / "zip2")],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "TZ": "Pacific/Auckland", "LC_ALL": "C"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    second = ((root / "zip2").read_bytes(), json.loads(result.stdout.strip().splitlines()[-1]))
     return first, second
 
 

@@ -293,7 +293,7 @@ def _pool(**props: object) -> None:
         "sign_in_url": "https://app.junokit.com/",
     }
     InviteOnlyUserPool(
-        TerraformStack(Testing.app(), "test"), "users", props=InviteOnlyUserPoolProps(**{**settings, **props})  # type: ignore[arg-type]
+        TerraformStack(Testing.app(), "test"), "users", props=InviteOnlyUserPoolProps(**{**settings, **props})  # type: ignore[arg-type]  # props from a dict of test settings
     )
 
 
@@ -305,7 +305,7 @@ def _sign_in(**props: object) -> None:
         "callback_urls": ("https://app.junokit.com/auth/callback",),
         "domain_prefix": "junokit-test",
     }
-    WebSignIn(TerraformStack(Testing.app(), "test"), "web", props=WebSignInProps(**{**settings, **props}))  # type: ignore[arg-type]
+    WebSignIn(TerraformStack(Testing.app(), "test"), "web", props=WebSignInProps(**{**settings, **props}))  # type: ignore[arg-type]  # props from a dict of test settings
 
 
 CONSTRUCT_ERRORS = {
@@ -322,7 +322,7 @@ CONSTRUCT_ERRORS = {
     "plain-http sign-in link": (
         _pool,
         {"sign_in_url": "http://app.junokit.com/"},
-        "InviteOnlyUserPool sign_in_url 'http://app.junokit.com/' is not allowed (allowed: an https URL or http://localhost)",
+        "InviteOnlyUserPool sign_in_url 'http://app.junokit.com/' is not allowed (allowed: https URLs, or http://localhost)",
     ),
     "plain-http callback": (
         _sign_in,
@@ -373,7 +373,7 @@ CONFIG_ERRORS = {
         'logout_urls = ["https://staging.app.junokit.com/"]\n'
         # Valid api origins, so the api's own https check (config since the api stack) does not answer first.
         '[environments.staging.api]\ncors_allow_origins = ["https://staging.app.junokit.com"]\n',
-        "callback/logout URL 'http://staging.app.junokit.com/auth/callback' must use https outside dev",
+        "callback/logout URL 'http://staging.app.junokit.com/auth/callback' is not allowed (allowed: https URLs outside dev)",
     ),
     "temporary password validity": (
         "dev",
@@ -383,7 +383,7 @@ CONFIG_ERRORS = {
     "no callback": (
         "dev",
         "[defaults.identity]\ncallback_urls = []\n",
-        "identity.callback_urls is empty (allowed: one or more URLs of the web app)",
+        "identity.callback_urls () is not allowed (allowed: one or more URLs of the web app)",
     ),
     "invalid prefix": (
         "dev",
@@ -393,7 +393,7 @@ CONFIG_ERRORS = {
     "invalid custom domain": (
         "dev",
         f'[defaults.identity]\ncustom_domain = "auth..junokit.com"\ncustom_domain_certificate_arn = "{CERTIFICATE}"\n',
-        "identity.custom_domain 'auth..junokit.com' is not a valid DNS name (e.g. auth.junokit.com)",
+        "identity.custom_domain 'auth..junokit.com' is not allowed (allowed: a lower-case DNS name such as junokit.com)",
     ),
     "certificate outside us-east-1": (
         "dev",
@@ -429,6 +429,6 @@ def test_synth_reports_a_plain_http_callback_in_one_line(tmp_path: Path) -> None
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == (
         "junokit: error: callback/logout URL 'http://dev.junokit.com/callback' is not allowed "
-        "(allowed: https URLs, or http://localhost in dev)\n"
+        "(allowed: https URLs, or http://localhost)\n"
     )
     assert not (tmp_path / "cdktf.out").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cdktf import Testing
@@ -27,7 +28,7 @@ VERIFICATION = "aws_ses_domain_identity_verification"
 ZONE = "Z0123456789ABCDEFGHIJ"
 
 
-def _messaging(**settings: object) -> str:
+def _messaging(**settings: Any) -> str:
     """The dev messaging stack with some messaging settings changed."""
     config = config_for("dev")
     config = replace(config, messaging=replace(config.messaging, **settings))
@@ -206,7 +207,7 @@ def _construct(**props: object) -> None:
         "configuration_set_name": "junokit-email-test",
         "feedback_topic_name": "junokit-email-feedback-test",
     }
-    EmailDomain(TerraformStack(Testing.app(), "test"), "email", props=EmailDomainProps(**{**settings, **props}))  # type: ignore[arg-type]
+    EmailDomain(TerraformStack(Testing.app(), "test"), "email", props=EmailDomainProps(**{**settings, **props}))  # type: ignore[arg-type]  # props from a dict of test settings
 
 
 CONSTRUCT_ERRORS = {
@@ -216,7 +217,7 @@ CONSTRUCT_ERRORS = {
     ),
     "invalid sender": (
         {"sender_local_part": "No Reply"},
-        "EmailDomain sender_local_part 'No Reply' is not allowed (allowed: lower-case letters, digits and . _ + -)",
+        "EmailDomain sender_local_part 'No Reply' is not allowed (allowed: lower-case letters, digits and . _ + -, e.g. no-reply)",
     ),
     "zone id with prefix": (
         {"hosted_zone_id": "/hostedzone/Z123"},
@@ -235,7 +236,7 @@ def test_construct_refuses_bad_input(props: dict[str, object], message: str) -> 
 CONFIG_ERRORS = {
     "invalid domain": (
         '[project]\ndomain = "junokit_com"\n',
-        "domain 'junokit_com' is not a valid DNS name (e.g. junokit.com)",
+        "domain 'junokit_com' is not allowed (allowed: a lower-case DNS name such as junokit.com)",
     ),
     "invalid sender": (
         '[defaults.messaging]\nsender_local_part = "no reply"\n',
