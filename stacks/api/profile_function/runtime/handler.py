@@ -150,7 +150,7 @@ def handle(
     except RequestError as error:
         logger.info("request %s %s -> %s: %s", request_id, method, error.status, error.message)
         return respond(event, error.status, {"message": error.message}, origins)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any other failure is a 500 without details for the client
         logger.exception("request %s %s -> 500", request_id, method)
         return respond(event, 500, {"message": "internal error"}, origins)
     logger.info("request %s %s -> %s", request_id, method, result["statusCode"])
