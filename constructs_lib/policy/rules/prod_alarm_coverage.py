@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from constructs_lib.contract import StackName
 from constructs_lib.policy.rule import Rule
 from constructs_lib.policy.view import Element, StackView, block, blocks
-from junokit.contract import StackName
 
 REQUIRED_NAMESPACES: dict[str, str] = {
     "AWS/ApiGateway": "the API",
