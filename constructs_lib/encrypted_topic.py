@@ -66,6 +66,8 @@ TOPIC_ACTIONS: tuple[str, ...] = (
 )
 """Every action a topic policy can name; all of them are refused without TLS."""
 
+TOPIC_KEY_DESCRIPTION = "Encrypts the SNS topic "
+"""How every topic key's description starts (followed by the topic's name)."""
 _SERVICE_RE = re.compile(r"^[a-z0-9-]+\.amazonaws\.com$")
 
 
@@ -116,7 +118,7 @@ class EncryptedTopic(Construct):
         self.key = KmsKey(
             self,
             "key",
-            description=f"Encrypts the SNS topic {props.topic_name}: {props.description or props.topic_name}",
+            description=f"{TOPIC_KEY_DESCRIPTION}{props.topic_name}: {props.description or props.topic_name}",
             enable_key_rotation=True,
             is_enabled=True,
             deletion_window_in_days=props.key_deletion_window_days,

@@ -597,6 +597,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
 
 
 # The monitoring stack's checks, and the feedback topic's encryption (the same construct), live in their own module.
+from constructs_lib.encrypted_topic import TOPIC_KEY_DESCRIPTION  # noqa: E402
 from tests.e2e.monitoring_checks import MONITORING_CHECKS, feedback_topic_is_encrypted_and_only_ses_may_publish  # noqa: E402
 
 CHECKS[StackName.MESSAGING] += (feedback_topic_is_encrypted_and_only_ses_may_publish,)
@@ -621,7 +622,7 @@ def inventory(emulator: Emulator) -> dict[str, set[str]]:
         "alarms": {a["AlarmName"] for a in c("cloudwatch").describe_alarms()["MetricAlarms"]},
         "dashboards": {d["DashboardName"] for d in c("cloudwatch").list_dashboards()["DashboardEntries"]},
         "budgets": {b["BudgetName"] for b in c("budgets").describe_budgets(AccountId=_account(emulator)).get("Budgets", [])},
-        "kms keys not pending deletion": _live_keys(emulator),
+        "topic keys not pending deletion": _live_topic_keys(emulator),
         "kms aliases": {a["AliasName"] for a in c("kms").list_aliases()["Aliases"] if not a["AliasName"].startswith("alias/aws/")},
         "sns subscriptions": {s["SubscriptionArn"] for s in c("sns").list_subscriptions()["Subscriptions"]},
         "s3 buckets": {b["Name"] for b in c("s3").list_buckets()["Buckets"]},
@@ -632,12 +633,13 @@ def _account(emulator: Emulator) -> str:
     return str(emulator.client("sts").get_caller_identity()["Account"])
 
 
-def _live_keys(emulator: Emulator) -> set[str]:
-    """Customer keys that are not scheduled for deletion (a destroyed key waits out its deletion window)."""
+def _live_topic_keys(emulator: Emulator) -> set[str]:
+    """The encrypted topics' keys (known by their description) not scheduled for deletion: a destroyed key waits
+    out its deletion window. Keys the emulator makes for AWS-managed encryption (S3, DynamoDB) are not counted."""
     kms = emulator.client("kms")
     live = set()
     for key in kms.list_keys()["Keys"]:
         metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
-        if metadata["KeyManager"] == "CUSTOMER" and metadata["KeyState"] != "PendingDeletion":
+        if metadata.get("Description", "").startswith(TOPIC_KEY_DESCRIPTION) and metadata["KeyState"] != "PendingDeletion":
             live.add(key["KeyId"])
     return live

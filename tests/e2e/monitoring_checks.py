@@ -151,7 +151,9 @@ def alarms_match_the_config_and_watch_the_deployed_resources(deployed: Deployed)
         else:
             assert alarm["Threshold"] == definition.threshold, where
         if definition.summed_over:
-            metrics = [q["MetricStat"] for q in alarm["Metrics"] if "MetricStat" in q]
+            # Terraform keeps metric queries as a set: compare them by id (m0, m1, ... in the definition's order).
+            queries = sorted((q for q in alarm["Metrics"] if "MetricStat" in q), key=lambda q: int(q["Id"][1:]))
+            metrics = [q["MetricStat"] for q in queries]
             assert [{d["Name"]: d["Value"] for d in m["Metric"]["Dimensions"]} for m in metrics] == [
                 dict(dimensions) for dimensions in definition.summed_over
             ], where
