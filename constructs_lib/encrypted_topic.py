@@ -191,7 +191,12 @@ def _check(props: EncryptedTopicProps) -> None:
         raise ValueError("publishers () is not allowed (allowed: at least one AWS service principal)")
     services = [publisher.service for publisher in props.publishers]
     for publisher in props.publishers:
-        validation.matches("publisher service", publisher.service, _SERVICE_RE.pattern, "a service principal such as cloudwatch.amazonaws.com")
+        validation.matches(
+            "publisher service",
+            publisher.service,
+            _SERVICE_RE.pattern,
+            "a service principal such as cloudwatch.amazonaws.com",
+        )
         if services.count(publisher.service) > 1:
             raise ValueError(f"publisher service {publisher.service!r} is listed twice (allowed: each service once)")
         if not publisher.source_arns:

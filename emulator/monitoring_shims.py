@@ -84,7 +84,9 @@ def _condition_holds(operator: str, key: str, expected: object, context: Mapping
     return actual.lower() in (value.lower() for value in values)  # Bool
 
 
-def _statement_applies(statement: Mapping[str, Any], service: str, action: str, resource: str, context: Mapping[str, str]) -> bool:
+def _statement_applies(
+    statement: Mapping[str, Any], service: str, action: str, resource: str, context: Mapping[str, str]
+) -> bool:
     if not _principal_matches(statement.get("Principal"), service):
         return False
     if not any(fnmatch.fnmatch(action.lower(), str(pattern).lower()) for pattern in _as_list(statement.get("Action"))):
@@ -121,7 +123,11 @@ def _deliver(alarm: Any, old_state: str, account_id: str) -> None:
     from moto.kms.models import kms_backends
     from moto.sns.models import sns_backends
 
-    actions = {"ALARM": alarm.alarm_actions, "OK": alarm.ok_actions, "INSUFFICIENT_DATA": alarm.insufficient_data_actions}
+    actions = {
+        "ALARM": alarm.alarm_actions,
+        "OK": alarm.ok_actions,
+        "INSUFFICIENT_DATA": alarm.insufficient_data_actions,
+    }
     region = alarm.region_name
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
     message = {
@@ -148,7 +154,9 @@ def _deliver(alarm: Any, old_state: str, account_id: str) -> None:
         outcome = "published"
         try:
             topic = sns.get_topic(action)
-            if not service_allowed(topic.policy, service=CLOUDWATCH, actions=["SNS:Publish"], resource=action, context=context):
+            if not service_allowed(
+                topic.policy, service=CLOUDWATCH, actions=["SNS:Publish"], resource=action, context=context
+            ):
                 outcome = f"not authorized to perform SNS:Publish on {action}"
             elif topic.kms_master_key_id:
                 kms = kms_backends[topic_account][topic_region]
@@ -202,7 +210,9 @@ def _budgets() -> None:
         return backend.junokit_tags
 
     def key(account: str, budget: str, notification: Mapping[str, Any]) -> tuple[str, str, str]:
-        wanted = {k: notification.get(k) for k in ("NotificationType", "ComparisonOperator", "Threshold", "ThresholdType")}
+        wanted = {
+            k: notification.get(k) for k in ("NotificationType", "ComparisonOperator", "Threshold", "ThresholdType")
+        }
         wanted["Threshold"] = float(wanted["Threshold"] or 0)
         wanted["ThresholdType"] = wanted["ThresholdType"] or "PERCENTAGE"
         return account, budget, json.dumps(wanted, sort_keys=True)
@@ -215,7 +225,9 @@ def _budgets() -> None:
     def create_budget(self: Any, account_id: str, budget: dict[str, Any], notifications: list[dict[str, Any]]) -> None:
         original_create_budget(self, account_id, budget, notifications)
         for entry in notifications:
-            subscriber_table(self)[key(account_id, budget["BudgetName"], entry["Notification"])] = list(entry["Subscribers"])
+            subscriber_table(self)[key(account_id, budget["BudgetName"], entry["Notification"])] = list(
+                entry["Subscribers"]
+            )
 
     def create_notification(
         self: Any, account_id: str, budget_name: str, notification: dict[str, Any], subscribers: Any
@@ -227,7 +239,9 @@ def _budgets() -> None:
         wanted = key(account_id, budget_name, notification)
         budget = self.budgets[account_id].get(budget_name)
         if budget is not None:
-            budget.notifications = [n for n in budget.notifications if key(account_id, budget_name, n.details) != wanted]
+            budget.notifications = [
+                n for n in budget.notifications if key(account_id, budget_name, n.details) != wanted
+            ]
         else:
             original_delete_notification(self, account_id, budget_name, notification)
         subscriber_table(self).pop(wanted, None)
@@ -246,7 +260,9 @@ def _budgets() -> None:
 
     def describe_subscribers_for_notification(self: Any) -> str:
         params = _params(self)
-        found = subscriber_table(self.backend).get(key(params["AccountId"], params["BudgetName"], params["Notification"]))
+        found = subscriber_table(self.backend).get(
+            key(params["AccountId"], params["BudgetName"], params["Notification"])
+        )
         if found is None:
             self.backend.describe_budget(params["AccountId"], params["BudgetName"])  # NotFoundException if no budget
             found = []
@@ -261,7 +277,9 @@ def _budgets() -> None:
     def delete_subscriber(self: Any) -> str:
         params = _params(self)
         entry = key(params["AccountId"], params["BudgetName"], params["Notification"])
-        subscriber_table(self.backend)[entry] = [s for s in subscriber_table(self.backend).get(entry, []) if s != params["Subscriber"]]
+        subscriber_table(self.backend)[entry] = [
+            s for s in subscriber_table(self.backend).get(entry, []) if s != params["Subscriber"]
+        ]
         return "{}"
 
     def update_subscriber(self: Any) -> str:

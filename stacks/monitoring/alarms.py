@@ -279,7 +279,10 @@ class Alarms(Construct):
             ]
             queries.append(
                 CloudwatchMetricAlarmMetricQuery(
-                    id="total", expression="SUM(METRICS())", label=f"{definition.metric} (all operations)", return_data=True
+                    id="total",
+                    expression="SUM(METRICS())",
+                    label=f"{definition.metric} (all operations)",
+                    return_data=True,
                 )
             )
             return CloudwatchMetricAlarm(self, definition.key, metric_query=queries, **common)  # type: ignore[arg-type]

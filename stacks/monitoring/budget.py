@@ -44,7 +44,9 @@ class MonthlyBudget(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: MonthlyBudgetProps) -> None:
         super().__init__(scope, id_)
-        validation.matches("budget_name", props.budget_name, r"[A-Za-z0-9_.-]{1,100}", "letters, digits, '.', '-' or '_'")
+        validation.matches(
+            "budget_name", props.budget_name, r"[A-Za-z0-9_.-]{1,100}", "letters, digits, '.', '-' or '_'"
+        )
         validation.in_range("limit_usd", props.limit_usd, 1, 100000)
         validation.matches("tag_key", props.tag_key, r"[A-Za-z0-9_.:/=+@-]{1,128}", "a tag key")
         validation.matches("tag_value", props.tag_value, r"[A-Za-z0-9_.:/=+@-]{1,256}", "a tag value")
@@ -58,7 +60,9 @@ class MonthlyBudget(Construct):
             limit_unit="USD",
             time_unit="MONTHLY",
             # Budgets names a user-defined cost-allocation tag `user:<key>$<value>`.
-            cost_filter=[BudgetsBudgetCostFilter(name="TagKeyValue", values=[f"user:{props.tag_key}${props.tag_value}"])],
+            cost_filter=[
+                BudgetsBudgetCostFilter(name="TagKeyValue", values=[f"user:{props.tag_key}${props.tag_value}"])
+            ],
             notification=[
                 BudgetsBudgetNotification(
                     notification_type=kind,

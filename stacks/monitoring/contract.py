@@ -24,6 +24,11 @@ CONTRACT = Contract(
     reads={
         StackName.DATA: (DataOutputs.TABLE_NAME,),
         StackName.MESSAGING: (MessagingOutputs.CONFIGURATION_SET, MessagingOutputs.FEEDBACK_TOPIC_ARN),
-        StackName.API: (ApiOutputs.REST_API_NAME, ApiOutputs.STAGE_NAME, ApiOutputs.FUNCTION_NAME, ApiOutputs.FUNCTION_TIMEOUT),
+        StackName.API: (
+            ApiOutputs.REST_API_NAME,
+            ApiOutputs.STAGE_NAME,
+            ApiOutputs.FUNCTION_NAME,
+            ApiOutputs.FUNCTION_TIMEOUT,
+        ),
     },
 )

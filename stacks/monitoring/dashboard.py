@@ -43,10 +43,20 @@ class DashboardProps:
     """Period of every graph's data points. Default: 5 minutes."""
 
 
-def _graph(title: str, metrics: list[list[Any]], region: str, period: int, *, stat: str = "Sum", **extra: Any) -> dict[str, Any]:
+def _graph(
+    title: str, metrics: list[list[Any]], region: str, period: int, *, stat: str = "Sum", **extra: Any
+) -> dict[str, Any]:
     return {
         "type": "metric",
-        "properties": {"title": title, "metrics": metrics, "region": region, "period": period, "stat": stat, "view": "timeSeries", **extra},
+        "properties": {
+            "title": title,
+            "metrics": metrics,
+            "region": region,
+            "period": period,
+            "stat": stat,
+            "view": "timeSeries",
+            **extra,
+        },
     }
 
 
@@ -69,7 +79,10 @@ def dashboard_widgets(props: DashboardProps) -> list[dict[str, Any]]:
             ),
             _graph(
                 "API error rates",
-                [[API_NAMESPACE, "5XXError", *api, {"label": "5XX"}], [API_NAMESPACE, "4XXError", *api, {"label": "4XX"}]],
+                [
+                    [API_NAMESPACE, "5XXError", *api, {"label": "5XX"}],
+                    [API_NAMESPACE, "4XXError", *api, {"label": "4XX"}],
+                ],
                 region,
                 period,
                 stat="Average",
@@ -81,7 +94,10 @@ def dashboard_widgets(props: DashboardProps) -> list[dict[str, Any]]:
             _graph("Function errors", [[FUNCTION_NAMESPACE, "Errors", *fn]], region, period),
             _graph(
                 "Function duration (ms)",
-                [[FUNCTION_NAMESPACE, "Duration", *fn, {"stat": stat, "label": stat}] for stat in ("p50", "p99", "Maximum")],
+                [
+                    [FUNCTION_NAMESPACE, "Duration", *fn, {"stat": stat, "label": stat}]
+                    for stat in ("p50", "p99", "Maximum")
+                ],
                 region,
                 period,
                 stat="p99",
@@ -91,7 +107,10 @@ def dashboard_widgets(props: DashboardProps) -> list[dict[str, Any]]:
         [
             _graph(
                 "Table consumed capacity",
-                [[TABLE_NAMESPACE, "ConsumedReadCapacityUnits", *table], [TABLE_NAMESPACE, "ConsumedWriteCapacityUnits", *table]],
+                [
+                    [TABLE_NAMESPACE, "ConsumedReadCapacityUnits", *table],
+                    [TABLE_NAMESPACE, "ConsumedWriteCapacityUnits", *table],
+                ],
                 region,
                 period,
             ),
@@ -103,7 +122,12 @@ def dashboard_widgets(props: DashboardProps) -> list[dict[str, Any]]:
             ),
         ],
         [
-            _graph("SES sends, bounces, complaints", [[SES_NAMESPACE, name] for name in ("Send", "Bounce", "Complaint")], region, period),
+            _graph(
+                "SES sends, bounces, complaints",
+                [[SES_NAMESPACE, name] for name in ("Send", "Bounce", "Complaint")],
+                region,
+                period,
+            ),
             _graph(
                 "SES reputation",
                 [[SES_NAMESPACE, "Reputation.BounceRate"], [SES_NAMESPACE, "Reputation.ComplaintRate"]],
@@ -132,7 +156,9 @@ class OperationsDashboard(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: DashboardProps) -> None:
         super().__init__(scope, id_)
-        validation.matches("dashboard_name", props.dashboard_name, r"[A-Za-z0-9_-]{1,255}", "letters, digits, '-' or '_'")
+        validation.matches(
+            "dashboard_name", props.dashboard_name, r"[A-Za-z0-9_-]{1,255}", "letters, digits, '-' or '_'"
+        )
         if not props.alarm_arns:
             raise ValueError("alarm_arns () is not allowed (allowed: the ARNs of the alarms to show)")
         self.body: dict[str, Any] = {"widgets": dashboard_widgets(props)}

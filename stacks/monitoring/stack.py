@@ -117,7 +117,9 @@ class MonitoringStack(JunokitStack):
                 topic_name=config.resource_name("junokit-alerts"),
                 description="Junokit alarms and budget notifications",
                 publishers=(
-                    TopicPublisher(service=CLOUDWATCH, source_arns=(f"arn:{aws}:cloudwatch:{config.region}:{account}:alarm:*",)),
+                    TopicPublisher(
+                        service=CLOUDWATCH, source_arns=(f"arn:{aws}:cloudwatch:{config.region}:{account}:alarm:*",)
+                    ),
                     # Budgets is a global service: its ARNs have no region.
                     TopicPublisher(service=BUDGETS, source_arns=(f"arn:{aws}:budgets::{account}:*",)),
                 ),

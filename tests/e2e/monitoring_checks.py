@@ -33,7 +33,10 @@ SES = "ses.amazonaws.com"
 
 def _topic(deployed: Deployed) -> str:
     arn = deployed.output(StackName.MONITORING, MonitoringOutputs.ALERT_TOPIC_ARN)
-    assert arn == f"arn:aws:sns:{deployed.config.region}:{deployed.account}:{deployed.config.resource_name('junokit-alerts')}"
+    assert (
+        arn
+        == f"arn:aws:sns:{deployed.config.region}:{deployed.account}:{deployed.config.resource_name('junokit-alerts')}"
+    )
     return str(arn)
 
 
@@ -56,7 +59,10 @@ def _check_encrypted_topic(deployed: Deployed, topic: str, sources: Mapping[str,
     aliases = kms.list_aliases(KeyId=key["KeyId"])["Aliases"]
     assert [a["AliasName"] for a in aliases] == [f"alias/{topic.rsplit(':', 1)[-1]}"]
     key_policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
-    condition = {service: {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": arns}} for service, arns in sources.items()}
+    condition = {
+        service: {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": arns}}
+        for service, arns in sources.items()
+    }
     users = _allowed_services(key_policy)
     assert sorted(users) == sorted(sources)
     for service, statement in users.items():
@@ -67,7 +73,11 @@ def _check_encrypted_topic(deployed: Deployed, topic: str, sources: Mapping[str,
     publishers = _allowed_services(topic_policy)
     assert sorted(publishers) == sorted(sources)
     for service, statement in publishers.items():
-        assert (statement["Action"], statement["Resource"], statement["Condition"]) == ("SNS:Publish", topic, condition[service])
+        assert (statement["Action"], statement["Resource"], statement["Condition"]) == (
+            "SNS:Publish",
+            topic,
+            condition[service],
+        )
     [deny] = [s for s in topic_policy["Statement"] if s["Effect"] == "Deny"]
     assert deny["Principal"] == "*" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert "SNS:Publish" in deny["Action"] and deny["Resource"] == topic
@@ -79,7 +89,12 @@ def _check_encrypted_topic(deployed: Deployed, topic: str, sources: Mapping[str,
 def feedback_topic_is_encrypted_and_only_ses_may_publish(deployed: Deployed) -> None:
     config = deployed.config
     prefix = f"arn:aws:ses:{config.region}:{deployed.account}"
-    sources = {SES: [f"{prefix}:identity/{config.domain}", f"{prefix}:configuration-set/{config.resource_name('junokit-email')}"]}
+    sources = {
+        SES: [
+            f"{prefix}:identity/{config.domain}",
+            f"{prefix}:configuration-set/{config.resource_name('junokit-email')}",
+        ]
+    }
     _check_encrypted_topic(deployed, deployed.output(StackName.MESSAGING, MessagingOutputs.FEEDBACK_TOPIC_ARN), sources)
 
 
@@ -88,7 +103,10 @@ def feedback_topic_is_encrypted_and_only_ses_may_publish(deployed: Deployed) -> 
 
 def alert_topic_is_encrypted_and_only_alarms_and_budgets_may_publish(deployed: Deployed) -> None:
     account, region = deployed.account, deployed.config.region
-    sources = {CLOUDWATCH: [f"arn:aws:cloudwatch:{region}:{account}:alarm:*"], BUDGETS: [f"arn:aws:budgets::{account}:*"]}
+    sources = {
+        CLOUDWATCH: [f"arn:aws:cloudwatch:{region}:{account}:alarm:*"],
+        BUDGETS: [f"arn:aws:budgets::{account}:*"],
+    }
     _check_encrypted_topic(deployed, _topic(deployed), sources)
 
 
@@ -124,7 +142,10 @@ def _alarm_name(deployed: Deployed, key: str) -> str:
 
 
 def _deployed_alarms(deployed: Deployed) -> dict[str, dict[str, Any]]:
-    return {a["AlarmName"]: a for a in deployed.client("cloudwatch").describe_alarms(AlarmNamePrefix="junokit-")["MetricAlarms"]}
+    return {
+        a["AlarmName"]: a
+        for a in deployed.client("cloudwatch").describe_alarms(AlarmNamePrefix="junokit-")["MetricAlarms"]
+    }
 
 
 def alarms_match_the_config_and_watch_the_deployed_resources(deployed: Deployed) -> None:
@@ -146,7 +167,9 @@ def alarms_match_the_config_and_watch_the_deployed_resources(deployed: Deployed)
         assert alarm["DatapointsToAlarm"] == definition.datapoints_to_alarm, where
         assert "First check" in alarm["AlarmDescription"], where
         if definition.key == "function-duration":
-            expected = resources.function_timeout_seconds * 1000 * config.monitoring.function_duration_percent_of_timeout / 100
+            expected = (
+                resources.function_timeout_seconds * 1000 * config.monitoring.function_duration_percent_of_timeout / 100
+            )
             assert alarm["Threshold"] == expected, where
         else:
             assert alarm["Threshold"] == definition.threshold, where
@@ -188,20 +211,25 @@ def an_alarm_in_alarm_state_notifies_the_topic(deployed: Deployed) -> None:
     subscription = None
     try:
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        subscription = sns.subscribe(TopicArn=_topic(deployed), Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True)[
-            "SubscriptionArn"
-        ]
+        subscription = sns.subscribe(
+            TopicArn=_topic(deployed), Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True
+        )["SubscriptionArn"]
         for state in ("ALARM", "OK"):
             cloudwatch.set_alarm_state(AlarmName=alarm, StateValue=state, StateReason=f"end-to-end test: {state}")
         received: list[dict[str, Any]] = []
         for _ in range(5):
-            received += sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            received += sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+                "Messages", []
+            )
             if len(received) >= 2:
                 break
         envelopes = [json.loads(message["Body"]) for message in received]
         notices = [json.loads(envelope["Message"]) for envelope in envelopes]
         assert [(n["AlarmName"], n["NewStateValue"]) for n in notices] == [(alarm, "ALARM"), (alarm, "OK")], notices
-        assert [e["Subject"] for e in envelopes] == [f'ALARM: "{alarm}" in EU (Stockholm)', f'OK: "{alarm}" in EU (Stockholm)']
+        assert [e["Subject"] for e in envelopes] == [
+            f'ALARM: "{alarm}" in EU (Stockholm)',
+            f'OK: "{alarm}" in EU (Stockholm)',
+        ]
         assert all(e["TopicArn"] == _topic(deployed) for e in envelopes)
     finally:
         if subscription:
@@ -217,7 +245,12 @@ def dashboard_shows_the_deployed_resources_and_alarms(deployed: Deployed) -> Non
     )
     body = json.loads(deployed.client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"])
     resources = _resources(deployed)
-    shown = {(m[0], m[1], tuple(x for x in m[2:] if isinstance(x, str))) for w in body["widgets"] if w["type"] == "metric" for m in w["properties"]["metrics"]}
+    shown = {
+        (m[0], m[1], tuple(x for x in m[2:] if isinstance(x, str)))
+        for w in body["widgets"]
+        if w["type"] == "metric"
+        for m in w["properties"]["metrics"]
+    }
     api = ("ApiName", resources.api_name, "Stage", resources.stage_name)
     for expected in (
         ("AWS/ApiGateway", "Count", api),
@@ -231,7 +264,9 @@ def dashboard_shows_the_deployed_resources_and_alarms(deployed: Deployed) -> Non
     ):
         assert expected in shown, expected
     [alarm_widget] = [w for w in body["widgets"] if w["type"] == "alarm"]
-    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(a["AlarmArn"] for a in _deployed_alarms(deployed).values())
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(
+        a["AlarmArn"] for a in _deployed_alarms(deployed).values()
+    )
 
 
 def budget_matches_the_config_and_notifies_the_topic(deployed: Deployed) -> None:
@@ -244,12 +279,16 @@ def budget_matches_the_config_and_notifies_the_topic(deployed: Deployed) -> None
     assert budget["BudgetLimit"]["Unit"] == "USD"
     assert budget["CostFilters"] == {"TagKeyValue": [f"user:Environment${config.name}"]}
     notifications = budgets.describe_notifications_for_budget(AccountId=account, BudgetName=name)["Notifications"]
-    assert sorted((n["NotificationType"], n["ComparisonOperator"], n["Threshold"], n["ThresholdType"]) for n in notifications) == [
+    assert sorted(
+        (n["NotificationType"], n["ComparisonOperator"], n["Threshold"], n["ThresholdType"]) for n in notifications
+    ) == [
         ("ACTUAL", "GREATER_THAN", ACTUAL_PERCENT, "PERCENTAGE"),
         ("FORECASTED", "GREATER_THAN", FORECAST_PERCENT, "PERCENTAGE"),
     ]
     for notification in notifications:
-        subscribers = budgets.describe_subscribers_for_notification(AccountId=account, BudgetName=name, Notification=notification)
+        subscribers = budgets.describe_subscribers_for_notification(
+            AccountId=account, BudgetName=name, Notification=notification
+        )
         assert subscribers["Subscribers"] == [{"SubscriptionType": "SNS", "Address": _topic(deployed)}]
 
 

@@ -19,7 +19,10 @@ TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"
 ALARM = "errors"
 ALARM_ARN = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{ALARM}"
 CONTEXT = {"aws:SourceArn": ALARM_ARN, "aws:SourceAccount": ACCOUNT, "aws:SecureTransport": "true"}
-CONDITION = {"StringEquals": {"aws:SourceAccount": ACCOUNT}, "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:*"}}
+CONDITION = {
+    "StringEquals": {"aws:SourceAccount": ACCOUNT},
+    "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:*"},
+}
 
 
 def _topic_policy(service: str = "cloudwatch.amazonaws.com", condition: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -34,7 +37,9 @@ def _topic_policy(service: str = "cloudwatch.amazonaws.com", condition: dict[str
     }  # fmt: skip
 
 
-def _key_policy(service: str = "cloudwatch.amazonaws.com", actions: tuple[str, ...] = ("kms:GenerateDataKey", "kms:Decrypt")) -> str:
+def _key_policy(
+    service: str = "cloudwatch.amazonaws.com", actions: tuple[str, ...] = ("kms:GenerateDataKey", "kms:Decrypt")
+) -> str:
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -50,7 +55,9 @@ def _key_policy(service: str = "cloudwatch.amazonaws.com", actions: tuple[str, .
 
 
 def _publish_allowed(policy: dict[str, Any], context: dict[str, str] = CONTEXT) -> bool:
-    return service_allowed(policy, service="cloudwatch.amazonaws.com", actions=["SNS:Publish"], resource=TOPIC, context=context)
+    return service_allowed(
+        policy, service="cloudwatch.amazonaws.com", actions=["SNS:Publish"], resource=TOPIC, context=context
+    )
 
 
 def test_the_named_service_may_publish_for_its_own_resources() -> None:
@@ -62,7 +69,11 @@ def test_another_service_is_not_allowed() -> None:
 
 
 def test_another_accounts_alarm_is_not_allowed() -> None:
-    other = {**CONTEXT, "aws:SourceAccount": "210987654321", "aws:SourceArn": ALARM_ARN.replace(ACCOUNT, "210987654321")}
+    other = {
+        **CONTEXT,
+        "aws:SourceAccount": "210987654321",
+        "aws:SourceArn": ALARM_ARN.replace(ACCOUNT, "210987654321"),
+    }
     assert not _publish_allowed(_topic_policy(), other)
 
 
@@ -73,7 +84,13 @@ def test_the_tls_deny_applies_without_tls() -> None:
 def test_every_action_must_be_allowed() -> None:
     policy = json.loads(_key_policy(actions=("kms:Decrypt",)))
     arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/x"
-    assert not service_allowed(policy, service="cloudwatch.amazonaws.com", actions=["kms:GenerateDataKey", "kms:Decrypt"], resource=arn, context=CONTEXT)
+    assert not service_allowed(
+        policy,
+        service="cloudwatch.amazonaws.com",
+        actions=["kms:GenerateDataKey", "kms:Decrypt"],
+        resource=arn,
+        context=CONTEXT,
+    )
 
 
 def test_an_unknown_condition_operator_is_refused_loudly() -> None:
@@ -86,7 +103,11 @@ def test_an_unknown_condition_operator_is_refused_loudly() -> None:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(name, value)
     monitoring_shims.apply()
     with mock_aws():
@@ -97,7 +118,9 @@ def _notifications(topic_policy: dict[str, Any], key_policy: str) -> list[dict[s
     """Deploy a key, an encrypted topic, an alarm on it and an SQS subscriber; set ALARM; what arrived."""
     kms, sns, sqs, cloudwatch = (boto3.client(s, region_name=REGION) for s in ("kms", "sns", "sqs", "cloudwatch"))
     key = kms.create_key(Policy=key_policy)["KeyMetadata"]["Arn"]
-    topic = sns.create_topic(Name="alerts", Attributes={"KmsMasterKeyId": key, "Policy": json.dumps(topic_policy)})["TopicArn"]
+    topic = sns.create_topic(Name="alerts", Attributes={"KmsMasterKeyId": key, "Policy": json.dumps(topic_policy)})[
+        "TopicArn"
+    ]
     queue = sqs.create_queue(QueueName="probe")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)

@@ -18,8 +18,16 @@ def test_budgets_are_20_usd_in_dev_and_staging_and_100_in_prod() -> None:
 
 def test_thresholds_default_to_the_documented_levels() -> None:
     monitoring = load_config("prod").monitoring
-    assert (monitoring.api_5xx_rate_percent, monitoring.api_4xx_rate_percent, monitoring.api_p99_latency_ms) == (5.0, 25.0, 3000)
-    assert (monitoring.function_errors, monitoring.function_throttles, monitoring.function_duration_percent_of_timeout) == (1, 1, 80)
+    assert (monitoring.api_5xx_rate_percent, monitoring.api_4xx_rate_percent, monitoring.api_p99_latency_ms) == (
+        5.0,
+        25.0,
+        3000,
+    )
+    assert (
+        monitoring.function_errors,
+        monitoring.function_throttles,
+        monitoring.function_duration_percent_of_timeout,
+    ) == (1, 1, 80)
     assert (monitoring.table_throttled_requests, monitoring.table_system_errors) == (1, 1)
     assert (monitoring.ses_bounce_rate_percent, monitoring.ses_complaint_rate_percent) == (4.0, 0.08)
 
@@ -53,7 +61,11 @@ def test_a_whole_number_is_accepted_where_a_percentage_may_have_decimals(tmp_pat
 
 
 BAD_MONITORING_SETTINGS = {
-    "no address in prod": ("prod", "alert_emails = []", "monitoring.alert_emails () is not allowed (allowed: one or more addresses in prod, e.g. ops@junokit.com)"),
+    "no address in prod": (
+        "prod",
+        "alert_emails = []",
+        "monitoring.alert_emails () is not allowed (allowed: one or more addresses in prod, e.g. ops@junokit.com)",
+    ),
     "not an address": (
         "dev",
         'alert_emails = ["ops@"]',
@@ -74,11 +86,31 @@ BAD_MONITORING_SETTINGS = {
         'alert_emails = ["ops@junokit.com", "Ops@junokit.com"]',
         "monitoring.alert_emails entry 'Ops@junokit.com' is not allowed (allowed: each address once)",
     ),
-    "not a list": ("dev", 'alert_emails = "ops@junokit.com"', "environments.dev.monitoring.alert_emails must be a list of strings, got 'ops@junokit.com'"),
-    "budget zero": ("dev", "monthly_budget_usd = 0", "monitoring.monthly_budget_usd 0 is not allowed (allowed: 1-100000)"),
-    "budget with cents": ("dev", "monthly_budget_usd = 20.5", "environments.dev.monitoring.monthly_budget_usd must be a whole number, got 20.5"),
-    "rate over 100": ("dev", "api_5xx_rate_percent = 150.0", "monitoring.api_5xx_rate_percent 150.0 is not allowed (allowed: 0.01-100)"),
-    "rate as text": ("dev", 'ses_bounce_rate_percent = "4 %"', "environments.dev.monitoring.ses_bounce_rate_percent must be a number, got '4 %'"),
+    "not a list": (
+        "dev",
+        'alert_emails = "ops@junokit.com"',
+        "environments.dev.monitoring.alert_emails must be a list of strings, got 'ops@junokit.com'",
+    ),
+    "budget zero": (
+        "dev",
+        "monthly_budget_usd = 0",
+        "monitoring.monthly_budget_usd 0 is not allowed (allowed: 1-100000)",
+    ),
+    "budget with cents": (
+        "dev",
+        "monthly_budget_usd = 20.5",
+        "environments.dev.monitoring.monthly_budget_usd must be a whole number, got 20.5",
+    ),
+    "rate over 100": (
+        "dev",
+        "api_5xx_rate_percent = 150.0",
+        "monitoring.api_5xx_rate_percent 150.0 is not allowed (allowed: 0.01-100)",
+    ),
+    "rate as text": (
+        "dev",
+        'ses_bounce_rate_percent = "4 %"',
+        "environments.dev.monitoring.ses_bounce_rate_percent must be a number, got '4 %'",
+    ),
     "duration over the timeout": (
         "dev",
         "function_duration_percent_of_timeout = 120",
@@ -94,7 +126,9 @@ BAD_MONITORING_SETTINGS = {
 }
 
 
-@pytest.mark.parametrize(("environment", "setting", "message"), BAD_MONITORING_SETTINGS.values(), ids=BAD_MONITORING_SETTINGS.keys())
+@pytest.mark.parametrize(
+    ("environment", "setting", "message"), BAD_MONITORING_SETTINGS.values(), ids=BAD_MONITORING_SETTINGS.keys()
+)
 def test_bad_monitoring_settings_are_refused(tmp_path: Path, environment: str, setting: str, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
         _load(tmp_path, environment, setting)

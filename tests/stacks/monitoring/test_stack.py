@@ -48,7 +48,9 @@ def prod() -> str:
 
 def _remote(synthesized: str, stack: str, output: str) -> str:
     """The reference to another stack's output through its remote state."""
-    [logical_id] = [i for i in document(synthesized)["data"]["terraform_remote_state"] if i.startswith(f"remote-{stack}_")]
+    [logical_id] = [
+        i for i in document(synthesized)["data"]["terraform_remote_state"] if i.startswith(f"remote-{stack}_")
+    ]
     return f"${{data.terraform_remote_state.{logical_id}.outputs.{output}}}"
 
 
@@ -88,7 +90,12 @@ def test_outputs_are_the_topic_and_the_dashboard_url(dev: str) -> None:
 
 def test_api_stack_publishes_what_monitoring_reads() -> None:
     outputs = document(synth(build("dev")[StackName.API]))["output"]
-    for name in (ApiOutputs.REST_API_NAME, ApiOutputs.STAGE_NAME, ApiOutputs.FUNCTION_NAME, ApiOutputs.FUNCTION_TIMEOUT):
+    for name in (
+        ApiOutputs.REST_API_NAME,
+        ApiOutputs.STAGE_NAME,
+        ApiOutputs.FUNCTION_NAME,
+        ApiOutputs.FUNCTION_TIMEOUT,
+    ):
         assert name in outputs, name
     assert outputs[ApiOutputs.STAGE_NAME]["value"].endswith(".stage_name}")
     assert outputs[ApiOutputs.FUNCTION_TIMEOUT]["value"].endswith(".timeout}")
@@ -109,7 +116,11 @@ def test_alert_topic_is_encrypted_with_its_own_rotated_key(dev: str) -> None:
 
 
 def _publishers(policy: str) -> dict[str, dict[str, Any]]:
-    return {s["Principal"]["Service"]: s for s in json.loads(policy)["Statement"] if s["Effect"] == "Allow" and "Service" in s["Principal"]}
+    return {
+        s["Principal"]["Service"]: s
+        for s in json.loads(policy)["Statement"]
+        if s["Effect"] == "Allow" and "Service" in s["Principal"]
+    }
 
 
 EXPECTED_SOURCES = {
@@ -202,7 +213,10 @@ def _expect(synthesized: str, key: str, **expected: object) -> None:
 
 
 def test_api_5xx_rate_alarm(dev: str) -> None:
-    api = {"ApiName": _remote(dev, "api", ApiOutputs.REST_API_NAME), "Stage": _remote(dev, "api", ApiOutputs.STAGE_NAME)}
+    api = {
+        "ApiName": _remote(dev, "api", ApiOutputs.REST_API_NAME),
+        "Stage": _remote(dev, "api", ApiOutputs.STAGE_NAME),
+    }
     _expect(dev, "api-5xx-rate", namespace="AWS/ApiGateway", metric_name="5XXError", statistic="Average",
             threshold=0.05, period=300, evaluation_periods=1, dimensions=api)  # fmt: skip
 
@@ -213,7 +227,15 @@ def test_api_p99_latency_alarm_is_3_of_5_minutes(dev: str) -> None:
 
 
 def test_api_4xx_rate_alarm_is_over_15_minutes(dev: str) -> None:
-    _expect(dev, "api-4xx-rate", metric_name="4XXError", statistic="Average", threshold=0.25, period=900, evaluation_periods=1)
+    _expect(
+        dev,
+        "api-4xx-rate",
+        metric_name="4XXError",
+        statistic="Average",
+        threshold=0.25,
+        period=900,
+        evaluation_periods=1,
+    )
 
 
 def test_function_errors_and_throttles_alarms(dev: str) -> None:
@@ -226,10 +248,14 @@ def test_function_errors_and_throttles_alarms(dev: str) -> None:
 
 def test_function_duration_alarm_is_80_percent_of_its_timeout_in_ms(dev: str) -> None:
     timeout = _remote(dev, "api", ApiOutputs.FUNCTION_TIMEOUT).removeprefix("${").removesuffix("}")
-    _expect(dev, "function-duration", metric_name="Duration", extended_statistic="p99", threshold=f"${{({timeout} * 800)}}")
+    _expect(
+        dev, "function-duration", metric_name="Duration", extended_statistic="p99", threshold=f"${{({timeout} * 800)}}"
+    )
 
 
-@pytest.mark.parametrize(("key", "metric"), [("table-throttled-requests", "ThrottledRequests"), ("table-system-errors", "SystemErrors")])
+@pytest.mark.parametrize(
+    ("key", "metric"), [("table-throttled-requests", "ThrottledRequests"), ("table-system-errors", "SystemErrors")]
+)
 def test_table_alarms_sum_the_metric_over_the_functions_operations(dev: str, key: str, metric: str) -> None:
     alarm = _alarms(dev)[f"junokit-{key}-dev"]
     assert alarm["threshold"] == 1
@@ -239,7 +265,9 @@ def test_table_alarms_sum_the_metric_over_the_functions_operations(dev: str, key
     metrics = [q["metric"] for q in queries if "metric" in q]
     table = _remote(dev, "data", DataOutputs.TABLE_NAME)
     assert [m["dimensions"] for m in metrics] == [{"TableName": table, "Operation": op} for op in TABLE_OPERATIONS]
-    assert {(m["namespace"], m["metric_name"], m["stat"], m["period"]) for m in metrics} == {("AWS/DynamoDB", metric, "Sum", 300)}
+    assert {(m["namespace"], m["metric_name"], m["stat"], m["period"]) for m in metrics} == {
+        ("AWS/DynamoDB", metric, "Sum", 300)
+    }
 
 
 def test_table_operations_are_those_the_function_may_call(stacks: dict[str, Any]) -> None:
