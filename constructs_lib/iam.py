@@ -38,7 +38,7 @@ def partition(scope: Construct) -> str:
     if found is None:
         found = DataAwsPartition(stack, _PARTITION_ID)
     assert isinstance(found, DataAwsPartition)
-    return found.partition
+    return str(found.partition)
 
 
 def account_id(scope: Construct) -> str:
@@ -48,4 +48,4 @@ def account_id(scope: Construct) -> str:
     if found is None:
         found = DataAwsCallerIdentity(stack, _CALLER_ID)
     assert isinstance(found, DataAwsCallerIdentity)
-    return found.account_id
+    return str(found.account_id)

@@ -202,12 +202,14 @@ def _budgets() -> None:
     def subscriber_table(backend: Any) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
         if not hasattr(backend, "junokit_subscribers"):
             backend.junokit_subscribers = {}
-        return backend.junokit_subscribers
+        table: dict[tuple[str, str, str], list[dict[str, Any]]] = backend.junokit_subscribers
+        return table
 
     def tags(backend: Any) -> dict[str, list[dict[str, str]]]:
         if not hasattr(backend, "junokit_tags"):
             backend.junokit_tags = {}
-        return backend.junokit_tags
+        table: dict[str, list[dict[str, str]]] = backend.junokit_tags
+        return table
 
     def key(account: str, budget: str, notification: Mapping[str, Any]) -> tuple[str, str, str]:
         wanted = {

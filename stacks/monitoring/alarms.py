@@ -285,7 +285,7 @@ class Alarms(Construct):
                     return_data=True,
                 )
             )
-            return CloudwatchMetricAlarm(self, definition.key, metric_query=queries, **common)  # type: ignore[arg-type]
+            return CloudwatchMetricAlarm(self, definition.key, metric_query=queries, **common)
         statistic: dict[str, object] = (
             {"extended_statistic": definition.statistic}
             if definition.statistic.startswith("p")
@@ -298,8 +298,8 @@ class Alarms(Construct):
             metric_name=definition.metric,
             dimensions=dict(definition.dimensions) or None,
             period=definition.period_seconds,
-            **statistic,  # type: ignore[arg-type]
-            **common,  # type: ignore[arg-type]
+            **statistic,
+            **common,
         )
 
 

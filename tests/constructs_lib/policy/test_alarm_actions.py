@@ -24,7 +24,7 @@ def _alarm(**settings: object):
             evaluation_periods=1,
             threshold=1,
             comparison_operator="GreaterThanOrEqualToThreshold",
-            **settings,  # type: ignore[arg-type]
+            **settings,
         )
 
     return define

@@ -35,7 +35,7 @@ def _alarms(*namespaces: str, math_namespace: str | None = None):
                 metric_name="Errors",
                 statistic="Sum",
                 period=300,
-                **common,  # type: ignore[arg-type]
+                **common,
             )
         if math_namespace:
             CloudwatchMetricAlarm(
@@ -51,7 +51,7 @@ def _alarms(*namespaces: str, math_namespace: str | None = None):
                     ),
                     CloudwatchMetricAlarmMetricQuery(id="total", expression="SUM(METRICS())", return_data=True),
                 ],
-                **common,  # type: ignore[arg-type]
+                **common,
             )
 
     return define
