@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from string import Template
+from typing import Literal
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cognito_user_pool import (
@@ -21,6 +22,7 @@ from cdktf_cdktf_provider_aws.cognito_user_pool import (
     CognitoUserPoolPasswordPolicy,
     CognitoUserPoolSchema,
     CognitoUserPoolSchemaStringAttributeConstraints,
+    CognitoUserPoolSoftwareTokenMfaConfiguration,
     CognitoUserPoolUserAttributeUpdateSettings,
     CognitoUserPoolUsernameConfiguration,
     CognitoUserPoolVerificationMessageTemplate,
@@ -59,6 +61,11 @@ VERIFICATION_EMAIL = (
     "<p>If you did not ask for this code, you can ignore this email.</p>"
 )
 
+MfaMode = Literal["off", "optional", "required"]
+MFA_MODES: tuple[str, ...] = ("off", "optional", "required")
+# Cognito's names for the modes. Only TOTP (software token) MFA is offered: SMS costs per message and is weaker.
+MFA_CONFIGURATION: dict[str, str] = {"off": "OFF", "optional": "OPTIONAL", "required": "ON"}
+
 _SIGN_IN_URL_RE = re.compile(r"^(https://[^\s/]+|http://localhost(:\d+)?)(/\S*)?$")
 
 
@@ -80,6 +87,9 @@ class InviteOnlyUserPoolProps:
     """Days an invitation's temporary password works, 1-365. Default: 3."""
     protect: bool = True
     """Cognito deletion protection plus Terraform `prevent_destroy`. Default: on; only non-prod opts out."""
+    mfa: MfaMode = "required"
+    """TOTP MFA: `required` (every user sets up an authenticator app at first sign-in), `optional` (users may
+    turn it on) or `off`. Default: required; only non-prod opts down."""
 
 
 class InviteOnlyUserPool(Construct):
@@ -147,6 +157,10 @@ class InviteOnlyUserPool(Construct):
                 )
                 for name, mutable, max_length in CUSTOM_ATTRIBUTES
             ],
+            mfa_configuration=MFA_CONFIGURATION[props.mfa],
+            software_token_mfa_configuration=(
+                CognitoUserPoolSoftwareTokenMfaConfiguration(enabled=True) if props.mfa != "off" else None
+            ),
             deletion_protection="ACTIVE" if props.protect else "INACTIVE",
             lifecycle=TerraformResourceLifecycle(prevent_destroy=props.protect),
         )
@@ -159,6 +173,7 @@ def _validate(props: InviteOnlyUserPoolProps) -> None:
         raise ValueError(
             f"InviteOnlyUserPool password_min_length {props.password_min_length} is not allowed (allowed: 12-99)"
         )
+    validation.one_of("InviteOnlyUserPool mfa", props.mfa, MFA_MODES)
     if not 1 <= props.temporary_password_validity_days <= 365:
         raise ValueError(
             "InviteOnlyUserPool temporary_password_validity_days "

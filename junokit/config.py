@@ -99,6 +99,9 @@ class IdentitySettings:
     """Custom hosted-UI domain (e.g. auth.junokit.com). Empty: a Cognito prefix domain."""
     custom_domain_certificate_arn: str = ""
     """ACM certificate (us-east-1) for the custom domain; required with it."""
+    mfa: Literal["off", "optional", "required"] = "optional"
+    """TOTP (authenticator app) MFA: off, optional (each user may turn it on) or required (every user sets it
+    up at first sign-in). No SMS: it costs per message and is the weaker factor. prod allows only required."""
     domain_prefix: str = ""
     """Cognito prefix domain (`<prefix>.auth.<region>.amazoncognito.com`). Empty: `junokit` in prod, else
     `junokit-<env>`. Prefixes are unique per region across all AWS accounts, so a taken one is set here."""
@@ -320,6 +323,8 @@ def _validate(config: EnvironmentConfig) -> None:
         raise ConfigError(f"aws_endpoint {config.aws_endpoint!r} must be a loopback URL such as http://127.0.0.1:5000")
     if config.is_prod and config.api.data_trace:
         raise ConfigError("api.data_trace is not allowed in prod (request bodies would reach the logs)")
+    if config.is_prod and config.identity.mfa != "required":
+        raise ConfigError(f"identity.mfa {config.identity.mfa!r} is not allowed in prod (allowed: required)")
     if config.is_prod and "*" in config.api.cors_allow_origins:
         raise ConfigError("api.cors_allow_origins may not contain '*' in prod (allowed: the web app's https origins)")
     if not config.api.cors_allow_origins:

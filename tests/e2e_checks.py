@@ -19,7 +19,7 @@ from constructs_lib.rest_api import ACCESS_LOG_FORMAT, GATEWAY_ERROR_RESPONSES, 
 from constructs_lib.stack import JunokitStack, stack_tags
 from constructs_lib.state import state_location
 from constructs_lib.user_context_table import PARTITION_KEY, SORT_KEY, UserContextTableProps
-from constructs_lib.user_pool import CUSTOM_ATTRIBUTES
+from constructs_lib.user_pool import CUSTOM_ATTRIBUTES, MFA_CONFIGURATION
 from constructs_lib.web_sign_in import AUTH_FLOWS, OAUTH_SCOPES, READ_ATTRIBUTES, WRITE_ATTRIBUTES, WebSignInProps
 from junokit.config import EnvironmentConfig
 from junokit.contract import (
@@ -363,6 +363,15 @@ def pool_has_the_custom_attributes(deployed: Deployed) -> None:
         assert schema[name]["StringAttributeConstraints"]["MaxLength"] == str(max_length)
 
 
+def pool_mfa_follows_the_config(deployed: Deployed) -> None:
+    """TOTP only (no SMS): OPTIONAL in dev, as the config asks."""
+    pool_id = deployed.output(StackName.IDENTITY, IdentityOutputs.USER_POOL_ID)
+    mfa = deployed.client("cognito-idp").get_user_pool_mfa_config(UserPoolId=pool_id)
+    assert mfa["MfaConfiguration"] == MFA_CONFIGURATION[deployed.config.identity.mfa]
+    assert mfa.get("SoftwareTokenMfaConfiguration") == {"Enabled": True}
+    assert not mfa.get("SmsMfaConfiguration")
+
+
 def pool_sends_mail_through_the_messaging_identity(deployed: Deployed) -> None:
     """Read through the messaging stack's remote state: identity ARN, sender and configuration set."""
     mail = _pool(deployed)["EmailConfiguration"]
@@ -592,6 +601,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         pool_is_invite_only_with_email_sign_in,
         pool_password_policy_follows_the_config,
         pool_has_the_custom_attributes,
+        pool_mfa_follows_the_config,
         pool_sends_mail_through_the_messaging_identity,
         pool_deletion_protection_follows_the_config,
         pool_is_tagged_and_published,

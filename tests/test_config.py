@@ -38,6 +38,10 @@ def test_backend_settings_come_from_the_environment() -> None:
     assert (config.backend.kind, config.backend.state_bucket) == ("s3", "junokit-tfstate")
 
 
+def test_mfa_is_optional_outside_prod_and_required_in_prod() -> None:
+    assert [load_config(name).identity.mfa for name in ("dev", "staging", "prod")] == ["optional", "optional", "required"]
+
+
 def test_config_is_frozen() -> None:
     with pytest.raises(AttributeError):
         load_config().region = "eu-west-1"  # type: ignore[misc]
@@ -94,6 +98,8 @@ MALFORMED = {
     "wrong type": ("[defaults]\nprotect_stateful = 'yes'\n", "environments.dev.protect_stateful must be true or false, got 'yes'"),
     "short passwords": ("[defaults.identity]\npassword_min_length = 8\n", "identity.password_min_length 8 is not allowed (allowed: 12-99)"),
     "data trace in prod": ("[environments.prod.api]\ndata_trace = true\n", "api.data_trace is not allowed in prod"),
+    "unknown MFA mode": ("[defaults.identity]\nmfa = 'sms'\n", "environments.dev.identity.mfa 'sms' is not allowed (allowed: off, optional, required)"),
+    "MFA optional in prod": ("[environments.prod.identity]\nmfa = 'optional'\n", "identity.mfa 'optional' is not allowed in prod (allowed: required)"),
     "bad recovery window": ("[defaults]\nsecret_recovery_window_days = 3\n", "secret_recovery_window_days 3 is not allowed (allowed: 0 or 7-30)"),
 }
 

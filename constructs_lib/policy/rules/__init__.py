@@ -5,6 +5,7 @@ from __future__ import annotations
 from constructs_lib.policy.rule import Rule
 from constructs_lib.policy.rules import (
     api_method_authorization,
+    cognito_mfa,
     dynamodb_deletion_protection,
     dynamodb_pitr,
     eu_region,
@@ -19,4 +20,5 @@ ALL_RULES: tuple[Rule, ...] = (
     iam_no_wildcard_action.RULE,
     api_method_authorization.RULE,
     eu_region.RULE,
+    cognito_mfa.RULE,
 )
