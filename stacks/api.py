@@ -10,7 +10,8 @@ from constructs import Construct
 
 from constructs_lib.api_gateway_account import ApiGatewayCloudWatchRole, ApiGatewayCloudWatchRoleProps
 from constructs_lib.profile_function import ProfileFunction, ProfileFunctionProps
-from constructs_lib.rest_api import LambdaProxy, MockResponse, RestApi, RestApiProps, Route
+from constructs_lib.profile_function.request_schema import MODEL_NAME, profile_update_schema
+from constructs_lib.rest_api import BodyModel, LambdaProxy, MockResponse, RestApi, RestApiProps, Route
 from constructs_lib.stack import JunokitStack
 from junokit.config import EnvironmentConfig
 from junokit.contract import ApiOutputs, DataOutputs, IdentityOutputs, StackName
@@ -62,7 +63,12 @@ class ApiStack(JunokitStack):
                 routes=(
                     Route(method="GET", path="/health", target=MockResponse(), authorized=False),
                     Route(method="GET", path="/user/profile", target=profile),
-                    Route(method="PUT", path="/user/profile", target=profile),
+                    Route(
+                        method="PUT",
+                        path="/user/profile",
+                        target=profile,
+                        body_model=BodyModel(name=MODEL_NAME, schema=profile_update_schema()),
+                    ),
                 ),
                 user_pool_arn=identity.get_string(IdentityOutputs.USER_POOL_ARN),
                 cors_allow_origins=api.cors_allow_origins,

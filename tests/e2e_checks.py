@@ -15,7 +15,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from constructs_lib.email_domain import DKIM_TOKEN_COUNT, DNS_TTL, FEEDBACK_EVENTS, NOTIFICATION_TYPES
-from constructs_lib.rest_api import ACCESS_LOG_FORMAT, GATEWAY_ERROR_RESPONSES, RestApi
+from constructs_lib.profile_function.request_schema import MODEL_NAME, profile_update_schema
+from constructs_lib.rest_api import ACCESS_LOG_FORMAT, GATEWAY_ERROR_RESPONSES, MODEL_CONTENT_TYPE_KEY, RestApi
 from constructs_lib.stack import JunokitStack, stack_tags
 from constructs_lib.state import state_location
 from constructs_lib.user_context_table import PARTITION_KEY, SORT_KEY, UserContextTableProps
@@ -535,6 +536,21 @@ def profile_routes_invoke_the_profile_function(deployed: Deployed) -> None:
         assert arn in integration["uri"], integration["uri"]
 
 
+def put_profile_bodies_are_validated_by_the_profile_model(deployed: Deployed) -> None:
+    """API Gateway checks PUT bodies against the schema before the function runs."""
+    gateway = deployed.client("apigateway")
+    api_id = _api(deployed)["id"]
+    [profile] = [r for r in gateway.get_resources(restApiId=api_id)["items"] if r["path"] == "/user/profile"]
+    put = gateway.get_method(restApiId=api_id, resourceId=profile["id"], httpMethod="PUT")
+    assert put["requestModels"] == {MODEL_CONTENT_TYPE_KEY: MODEL_NAME}
+    validator = gateway.get_request_validator(restApiId=api_id, requestValidatorId=put["requestValidatorId"])
+    assert validator["validateRequestBody"] is True
+    model = gateway.get_model(restApiId=api_id, modelName=MODEL_NAME)
+    assert json.loads(model["schema"]) == profile_update_schema()
+    get = gateway.get_method(restApiId=api_id, resourceId=profile["id"], httpMethod="GET")
+    assert not get.get("requestValidatorId")
+
+
 def log_groups_keep_the_configured_retention(deployed: Deployed) -> None:
     config = deployed.config
     api = config.resource_name("junokit-api")
@@ -617,6 +633,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         cors_names_the_web_origin,
         profile_function_uses_the_data_stacks_table_and_secret,
         profile_routes_invoke_the_profile_function,
+        put_profile_bodies_are_validated_by_the_profile_model,
         log_groups_keep_the_configured_retention,
         account_logging_role_is_registered_where_configured,
         api_and_function_are_tagged,
