@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cdktf import Fn, Token
 from cdktf_cdktf_provider_aws.route53_record import Route53Record
-from cdktf_cdktf_provider_aws.ses_configuration_set import SesConfigurationSet
+from cdktf_cdktf_provider_aws.ses_configuration_set import SesConfigurationSet, SesConfigurationSetDeliveryOptions
 from cdktf_cdktf_provider_aws.ses_domain_dkim import SesDomainDkim
 from cdktf_cdktf_provider_aws.ses_domain_identity import SesDomainIdentity
 from cdktf_cdktf_provider_aws.ses_domain_identity_verification import SesDomainIdentityVerification
@@ -81,7 +81,13 @@ class EmailDomain(Construct):
         # Easy DKIM: SES signs every message once the three CNAMEs resolve.
         self.dkim = SesDomainDkim(self, "dkim", domain=self._identity_domain)
         self.configuration_set = SesConfigurationSet(
-            self, "configuration-set", name=props.configuration_set_name, reputation_metrics_enabled=True, sending_enabled=True
+            self,
+            "configuration-set",
+            name=props.configuration_set_name,
+            reputation_metrics_enabled=True,
+            sending_enabled=True,
+            # Invitation mails carry temporary passwords: never hand them to a mail server over plain SMTP.
+            delivery_options=SesConfigurationSetDeliveryOptions(tls_policy="Require"),
         )
         self.feedback_topic = SnsTopic(self, "feedback-topic", name=props.feedback_topic_name)
         self.feedback_topic_arn: str = self.feedback_topic.arn

@@ -309,6 +309,15 @@ def configuration_set_reports_bounces_and_complaints_to_the_topic(deployed: Depl
     assert destination["SNSDestination"]["TopicARN"] == _feedback_topic(deployed)
 
 
+def configuration_set_requires_tls(deployed: Deployed) -> None:
+    """Mail through the set (invitations with temporary passwords) is never delivered over plain SMTP."""
+    name = deployed.output(StackName.MESSAGING, MessagingOutputs.CONFIGURATION_SET)
+    described = deployed.client("ses").describe_configuration_set(
+        ConfigurationSetName=name, ConfigurationSetAttributeNames=["deliveryOptions"]
+    )
+    assert described["DeliveryOptions"] == {"TlsPolicy": "Require"}
+
+
 def feedback_topic_accepts_only_ses_for_this_identity(deployed: Deployed) -> None:
     topic = _feedback_topic(deployed)
     config = deployed.config
@@ -610,6 +619,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         feedback_forwarding_is_on,
         identity_reports_bounces_and_complaints_to_the_topic,
         configuration_set_reports_bounces_and_complaints_to_the_topic,
+        configuration_set_requires_tls,
         feedback_topic_accepts_only_ses_for_this_identity,
         feedback_topic_is_tagged,
     ),
