@@ -335,7 +335,7 @@ def test_function_runs_python_with_the_handler(dev: str) -> None:
     assert Testing.to_have_resource_with_properties(
         dev,
         FUNCTION,
-        {"function_name": "junokit-profile-dev", "runtime": "python3.12", "handler": "handler.lambda_handler"},
+        {"function_name": "junokit-profile-dev", "runtime": "python3.13", "handler": "handler.lambda_handler"},
     )
 
 
