@@ -26,6 +26,7 @@ EMULATED_SERVICES: tuple[str, ...] = (
     "sesv2",
     "sns",
     "sts",
+    "wafv2",
 )
 
 

@@ -123,6 +123,10 @@ class ApiSettings:
     """Whether this environment owns the account-wide API Gateway CloudWatch role."""
     lambda_reserved_concurrency: int = 5
     """Reserved concurrency of the profile function."""
+    waf_enabled: bool = False
+    """A WAFv2 web ACL on the stage (managed rule groups, per-IP rate limit); about 9 USD/month. Default: off."""
+    waf_rate_limit: int = 2000
+    """With the web ACL: requests one IP may send in five minutes before it is blocked (100 or more)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -341,6 +345,8 @@ def _validate(config: EnvironmentConfig) -> None:
         raise ConfigError(
             f"api.lambda_reserved_concurrency {config.api.lambda_reserved_concurrency} is not allowed (allowed: 1-1000)"
         )
+    if not 100 <= config.api.waf_rate_limit <= 2_000_000_000:
+        raise ConfigError(f"api.waf_rate_limit {config.api.waf_rate_limit} is not allowed (allowed: 100-2000000000)")
     if config.api.throttle_rate_limit < 1 or config.api.throttle_burst_limit < config.api.throttle_rate_limit:
         raise ConfigError(
             "api throttling must have rate_limit >= 1 and burst_limit >= rate_limit "

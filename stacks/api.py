@@ -9,6 +9,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from constructs_lib.api_gateway_account import ApiGatewayCloudWatchRole, ApiGatewayCloudWatchRoleProps
+from constructs_lib.api_waf import ApiWebAcl, ApiWebAclProps
 from constructs_lib.profile_function import ProfileFunction, ProfileFunctionProps
 from constructs_lib.profile_function.request_schema import MODEL_NAME, profile_update_schema
 from constructs_lib.rest_api import BodyModel, LambdaProxy, MockResponse, RestApi, RestApiProps, Route
@@ -79,4 +80,16 @@ class ApiStack(JunokitStack):
                 stage_depends_on=stage_depends_on,
             ),
         )
+        self.waf: ApiWebAcl | None = None
+        if api.waf_enabled:
+            self.waf = ApiWebAcl(
+                self,
+                "waf",
+                props=ApiWebAclProps(
+                    name=config.resource_name("junokit-api"),
+                    stage_arn=self.api.stage.arn,
+                    rate_limit=api.waf_rate_limit,
+                    log_retention_days=config.log_retention_days,
+                ),
+            )
         self.publish(ApiOutputs.API_URL, self.api.invoke_url, description="Base URL of the REST API stage (v1)")

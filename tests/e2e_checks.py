@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from constructs_lib.api_waf import MANAGED_RULE_GROUPS, RATE_RULE_NAME
 from constructs_lib.email_domain import DKIM_TOKEN_COUNT, DNS_TTL, FEEDBACK_EVENTS, NOTIFICATION_TYPES
 from constructs_lib.profile_function.request_schema import MODEL_NAME, profile_update_schema
 from constructs_lib.rest_api import ACCESS_LOG_FORMAT, GATEWAY_ERROR_RESPONSES, MODEL_CONTENT_TYPE_KEY, RestApi
@@ -553,11 +554,35 @@ def put_profile_bodies_are_validated_by_the_profile_model(deployed: Deployed) ->
     put = gateway.get_method(restApiId=api_id, resourceId=profile["id"], httpMethod="PUT")
     assert put["requestModels"] == {MODEL_CONTENT_TYPE_KEY: MODEL_NAME}
     validator = gateway.get_request_validator(restApiId=api_id, requestValidatorId=put["requestValidatorId"])
-    assert validator["validateRequestBody"] is True
+    assert (validator["validateRequestBody"], validator["validateRequestParameters"]) == (True, True)
     model = gateway.get_model(restApiId=api_id, modelName=MODEL_NAME)
     assert json.loads(model["schema"]) == profile_update_schema()
     get = gateway.get_method(restApiId=api_id, resourceId=profile["id"], httpMethod="GET")
-    assert not get.get("requestValidatorId")
+    parameters = gateway.get_request_validator(restApiId=api_id, requestValidatorId=get["requestValidatorId"])
+    assert (parameters["name"], parameters.get("validateRequestBody", False)) == ("parameters", False)
+
+
+def stage_is_behind_the_web_acl(deployed: Deployed) -> None:
+    """The e2e run switches `api.waf_enabled` on: managed rule groups and the per-IP rate rule guard the stage."""
+    assert deployed.config.api.waf_enabled, "the end-to-end run must deploy the web ACL"
+    waf = deployed.client("wafv2")
+    stage_arn = f"arn:aws:apigateway:{deployed.config.region}::/restapis/{_api(deployed)['id']}/stages/{STAGE_NAME}"
+    acl = waf.get_web_acl_for_resource(ResourceArn=stage_arn)["WebACL"]
+    assert acl["Name"] == deployed.config.resource_name("junokit-api")
+    assert acl["DefaultAction"] == {"Allow": {}}
+    rules = {rule["Name"]: rule for rule in sorted(acl["Rules"], key=lambda rule: rule["Priority"])}
+    assert list(rules) == [*MANAGED_RULE_GROUPS, RATE_RULE_NAME]
+    for name in MANAGED_RULE_GROUPS:
+        assert rules[name]["Statement"]["ManagedRuleGroupStatement"] == {"Name": name, "VendorName": "AWS"}
+        assert rules[name]["OverrideAction"] == {"None": {}}
+    rate = rules[RATE_RULE_NAME]
+    assert rate["Statement"]["RateBasedStatement"]["Limit"] == deployed.config.api.waf_rate_limit
+    assert rate["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    assert rate["Action"] == {"Block": {}}
+    logging = waf.get_logging_configuration(ResourceArn=acl["ARN"])["LoggingConfiguration"]
+    [destination] = logging["LogDestinationConfigs"]
+    assert destination.endswith(f":log-group:aws-waf-logs-{acl['Name']}")
+    assert logging["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}]
 
 
 def log_groups_keep_the_configured_retention(deployed: Deployed) -> None:
@@ -644,6 +669,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         profile_function_uses_the_data_stacks_table_and_secret,
         profile_routes_invoke_the_profile_function,
         put_profile_bodies_are_validated_by_the_profile_model,
+        stage_is_behind_the_web_acl,
         log_groups_keep_the_configured_retention,
         account_logging_role_is_registered_where_configured,
         api_and_function_are_tagged,
@@ -668,4 +694,5 @@ def inventory(emulator: Emulator) -> dict[str, set[str]]:
         "sns topics": {t["TopicArn"] for t in c("sns").list_topics()["Topics"]},
         "alarms": {a["AlarmName"] for a in c("cloudwatch").describe_alarms()["MetricAlarms"]},
         "s3 buckets": {b["Name"] for b in c("s3").list_buckets()["Buckets"]},
+        "web acls": {a["Name"] for a in c("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]},
     }

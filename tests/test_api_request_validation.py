@@ -49,17 +49,26 @@ def test_put_profile_validates_its_body_with_the_profile_model(dev: str) -> None
     validators = resources(dev, VALIDATOR)
     models = resources(dev, MODEL)
     validator = validators[_ref(VALIDATOR, validators, put["request_validator_id"], "id")]
-    assert validator["validate_request_body"] is True
-    assert validator.get("validate_request_parameters") in (None, False)
+    assert (validator["validate_request_body"], validator["validate_request_parameters"]) == (True, True)
     assert list(put["request_models"]) == [MODEL_CONTENT_TYPE_KEY] == ["$default"]
     model = models[_ref(MODEL, models, put["request_models"]["$default"], "name")]
     assert (model["name"], model["content_type"]) == (MODEL_NAME, "application/json")
     assert json.loads(model["schema"]) == profile_update_schema()
 
 
-def test_only_the_route_with_a_body_is_validated(dev: str) -> None:
-    validated = sorted(name for name, method in _methods(dev).items() if "request_validator_id" in method)
-    assert validated == ["method-user-profile-put"]
+def test_every_other_method_validates_its_request_parameters(dev: str) -> None:
+    """checkov CKV2_AWS_53: every method has a validator; without a body model it checks parameters only."""
+    validators = resources(dev, VALIDATOR)
+    by_name = {validator["name"]: logical_id for logical_id, validator in validators.items()}
+    assert validators[by_name["parameters"]]["validate_request_parameters"] is True
+    assert "validate_request_body" not in validators[by_name["parameters"]]
+    methods = _methods(dev)
+    assert len(methods) == 6
+    for name, method in methods.items():
+        validator = _ref(VALIDATOR, validators, method["request_validator_id"], "id")
+        expected = "body-and-parameters" if name == "method-user-profile-put" else "parameters"
+        assert validators[validator]["name"] == expected, name
+        assert ("request_models" in method) is (name == "method-user-profile-put"), name
 
 
 def test_the_schema_is_a_closed_object_of_display_name_and_theme() -> None:
@@ -88,8 +97,8 @@ def test_a_refused_body_gets_the_cors_headers_of_every_gateway_error(dev: str) -
 def test_the_deployment_waits_for_the_model_and_the_validator(dev: str) -> None:
     depends_on = only_resource(dev, "aws_api_gateway_deployment")["depends_on"]
     for resource_type in (MODEL, VALIDATOR):
-        (logical_id,) = resources(dev, resource_type)
-        assert f"{resource_type}.{logical_id}" in depends_on
+        for logical_id in resources(dev, resource_type):
+            assert f"{resource_type}.{logical_id}" in depends_on
 
 
 # --- the schema and the function agree on every body ---------------------------------------------------------
@@ -161,7 +170,7 @@ def test_the_redeployment_hash_changes_with_the_schema() -> None:
     assert len(hashes) == 3
 
 
-def test_an_api_without_body_models_has_no_validator() -> None:
+def test_an_api_without_body_models_has_no_body_validator() -> None:
     api = _api(_props(Route(method="PUT", path="/x", target=TARGET)))
     assert (api.body_validator, api.models) == (None, {})
 
