@@ -45,6 +45,10 @@ DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a
 # A web origin as browsers send it: scheme, lower-case host, optional port; no path, no trailing slash.
 _ORIGIN_RE = re.compile(r"https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# Terraform Cloud organization names: letters, digits, '-' and '_' (they appear in URLs and workspace paths).
+_TFC_ORG_RE = re.compile(r"[A-Za-z0-9_-]{1,255}")
+# A Terraform Cloud / Enterprise host as Terraform's service discovery takes it: a lower-case DNS name, optional port.
+_TFC_HOST_RE = re.compile(r"(?=[^:]{1,253}(:|$))([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(:\d{1,5})?")
 
 
 class ConfigError(ValueError):
@@ -235,8 +239,17 @@ def read_config_file(path: Path = DEFAULT_CONFIG_FILE) -> dict[str, object]:
             document = tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} not found (set JUNOKIT_CONFIG to an environments.toml)") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a directory (set JUNOKIT_CONFIG to an environments.toml file)") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start}; "
+            "TOML files are UTF-8)"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"config file {path} cannot be read: {error.strerror or error}") from None
     allowed = ("defaults", "environments", "project")
     for key in document:
         _one_of("config file section", key, allowed)
@@ -323,6 +336,16 @@ def _validate(config: EnvironmentConfig) -> None:
             _one_of("state region", backend.state_region, EU_REGIONS)
     if backend.kind == "cloud" and not backend.tfc_organization:
         raise ConfigError("backend cloud needs an organization: set JUNOKIT_TFC_ORG or backend.tfc_organization")
+    if backend.tfc_organization and not _TFC_ORG_RE.fullmatch(backend.tfc_organization):
+        raise ConfigError(
+            f"Terraform Cloud organization {backend.tfc_organization!r} is not allowed "
+            "(allowed: letters, digits, '-' and '_', e.g. acme-platform)"
+        )
+    if not _TFC_HOST_RE.fullmatch(backend.tfc_hostname):
+        raise ConfigError(
+            f"Terraform Cloud hostname {backend.tfc_hostname!r} is not allowed "
+            "(allowed: a lower-case host name with an optional port, e.g. app.terraform.io or tfe.example.com:8443)"
+        )
     if config.aws_endpoint and not re.fullmatch(r"https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?/?", config.aws_endpoint):
         raise ConfigError(f"aws_endpoint {config.aws_endpoint!r} must be a loopback URL such as http://127.0.0.1:5000")
     if config.is_prod and config.api.data_trace:

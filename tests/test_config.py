@@ -75,6 +75,26 @@ BAD_INPUT = {
         {"JUNOKIT_BACKEND": "cloud"},
         "backend cloud needs an organization: set JUNOKIT_TFC_ORG or backend.tfc_organization",
     ),
+    "Terraform Cloud organization with a space": (
+        {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": "acme corp"},
+        "Terraform Cloud organization 'acme corp' is not allowed (allowed: letters, digits, '-' and '_', e.g. acme-platform)",
+    ),
+    "Terraform Cloud organization with a bang": (
+        {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": "acme!"},
+        "Terraform Cloud organization 'acme!' is not allowed",
+    ),
+    "Terraform Cloud hostname with a space": (
+        {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": "acme", "JUNOKIT_TFC_HOSTNAME": "app terraform.io"},
+        "Terraform Cloud hostname 'app terraform.io' is not allowed (allowed: a lower-case host name with an optional port",
+    ),
+    "Terraform Cloud hostname as a URL": (
+        {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": "acme", "JUNOKIT_TFC_HOSTNAME": "https://app.terraform.io"},
+        "Terraform Cloud hostname 'https://app.terraform.io' is not allowed",
+    ),
+    "Terraform Cloud hostname with a bang": (
+        {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": "acme", "JUNOKIT_TFC_HOSTNAME": "tfe!.example.com"},
+        "Terraform Cloud hostname 'tfe!.example.com' is not allowed",
+    ),
     "emulator outside loopback": (
         {"JUNOKIT_AWS_ENDPOINT": "http://10.0.0.1:5000"},
         "must be a loopback URL",
@@ -112,6 +132,55 @@ def test_malformed_config_file_is_refused(tmp_path: Path, text: str, message: st
     with pytest.raises(ConfigError) as raised:
         load_config(environment, environ={"JUNOKIT_CONFIG": str(path)})
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("organization", "hostname"),
+    [("acme", "app.terraform.io"), ("Acme_Platform-2", "tfe.example.com"), ("acme", "tfe.internal.example.com:8443")],
+)
+def test_terraform_cloud_names_and_hosts_it_accepts_are_accepted(organization: str, hostname: str) -> None:
+    environ = {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": organization, "JUNOKIT_TFC_HOSTNAME": hostname}
+    backend = load_config(environ=environ).backend
+    assert (backend.tfc_organization, backend.tfc_hostname) == (organization, hostname)
+
+
+def _unreadable_config(tmp_path: Path, kind: str) -> Path:
+    """A JUNOKIT_CONFIG that cannot be read as an environments file, of the given kind."""
+    if kind == "a directory":
+        return tmp_path
+    if kind == "not UTF-8":
+        path = tmp_path / "latin1.toml"
+        path.write_bytes('[project]\nname = "junokit"\ncost_center = "Försäljning"\n'.encode("latin-1"))
+        return path
+    loop = tmp_path / "loop.toml"  # unreadable even for root, unlike a file without read permission
+    loop.symlink_to(loop)
+    return loop
+
+
+UNREADABLE = {
+    "a directory": "is a directory (set JUNOKIT_CONFIG to an environments.toml file)",
+    "not UTF-8": "is not UTF-8 text (byte 0xf6 at offset 43; TOML files are UTF-8)",
+    "unreadable": "cannot be read: Too many levels of symbolic links",
+}
+
+
+@pytest.mark.parametrize(("kind", "reason"), UNREADABLE.items(), ids=UNREADABLE.keys())
+def test_an_unreadable_config_file_is_named_with_the_reason_in_one_line(
+    tmp_path: Path, previous_output: Path, kind: str, reason: str
+) -> None:
+    path = _unreadable_config(tmp_path, kind)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("JUNOKIT_")}
+    result = subprocess.run(
+        [sys.executable, MAIN],
+        env={**clean, "JUNOKIT_CONFIG": str(path), "JUNOKIT_OUTDIR": str(previous_output)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [f"junokit: error: config file {path} {reason}"]
+    assert (previous_output / "manifest.json").read_text() == '{"previous": true}'
+    assert [p.name for p in previous_output.parent.iterdir()] == ["cdktf.out"]
 
 
 def test_missing_config_file_is_named(tmp_path: Path) -> None:
