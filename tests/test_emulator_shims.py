@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from junokit.emulator import Emulator
 
-pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+pytestmark = pytest.mark.filterwarnings("error::urllib3.exceptions.InsecureRequestWarning")  # clients verify the CA
 
 
 @pytest.fixture(scope="module")
