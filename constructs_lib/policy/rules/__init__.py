@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from constructs_lib.policy.rule import Rule
 from constructs_lib.policy.rules import (
+    api_cognito_authorizer,
     api_method_authorization,
     cognito_mfa,
+    cognito_password_policy,
     dynamodb_deletion_protection,
     dynamodb_pitr,
     eu_region,
@@ -21,4 +23,6 @@ ALL_RULES: tuple[Rule, ...] = (
     api_method_authorization.RULE,
     eu_region.RULE,
     cognito_mfa.RULE,
+    cognito_password_policy.RULE,
+    api_cognito_authorizer.RULE,
 )
