@@ -13,6 +13,7 @@ from constructs_lib.policy.rules import (
     eu_region,
     iam_no_wildcard_action,
     log_retention,
+    s3_tls_only,
 )
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -25,4 +26,5 @@ ALL_RULES: tuple[Rule, ...] = (
     cognito_mfa.RULE,
     cognito_password_policy.RULE,
     api_cognito_authorizer.RULE,
+    s3_tls_only.RULE,
 )
