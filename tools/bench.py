@@ -2,8 +2,8 @@
 
 Every figure comes from fresh subprocesses, N runs each (`--runs`), interleaved round by round in a rotating
 order so a burst of load on a shared machine hits every case alike; the table shows medians (and the range).
-The baseline, a bare `import cdktf_cdktf_provider_aws` without junokit, is measured in the same run, and so
-is the naive synth (every speed-up off: JUNOKIT_EAGER_PROVIDER=1, JUNOKIT_STOCK_JSII_RUNTIME=1) whose output
+The baseline, a bare `import cdktf_cdktf_provider_aws` without the speed-ups, is measured in the same run, and so
+is the naive synth (every speed-up off: JUNOKIT_NAIVE_SYNTH=1) whose output
 the real synth must reproduce byte for byte.
 
 Memory: `peak RSS` is the sum of the peak RSS (VmHWM) of every process in the tree (python and the jsii
@@ -62,7 +62,7 @@ class Case:
     outdirs: list[Path] = field(default_factory=list)
 
     def median(self, attribute: str) -> float:
-        return statistics.median(getattr(run, attribute) for run in self.runs)
+        return float(statistics.median(getattr(run, attribute) for run in self.runs))
 
     def spread(self, attribute: str) -> tuple[float, float]:
         values = [getattr(run, attribute) for run in self.runs]
@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     one_env = {**env, "JUNOKIT_ENV": "dev"}
     cases = [
         Case("bare-import", [PYTHON, "-c", "import cdktf_cdktf_provider_aws"], env),
-        Case("naive-synth", [PYTHON, MAIN], {**one_env, "JUNOKIT_EAGER_PROVIDER": "1", "JUNOKIT_STOCK_JSII_RUNTIME": "1"}),
+        Case("naive-synth", [PYTHON, MAIN], {**one_env, "JUNOKIT_NAIVE_SYNTH": "1"}),
         Case("synth", [PYTHON, MAIN], one_env),
         Case("synth-all", [PYTHON, MAIN], {**env, "JUNOKIT_ENV": "all"}),
     ]
@@ -253,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="junokit-bench-"))
     try:
         run_interleaved(cases, runs=args.runs, scratch=scratch, progress=lambda line: print(line, file=sys.stderr))
-        identical = all(same_tree(naive_out, fast_out) for naive_out, fast_out in zip(naive.outdirs, fast.outdirs))
+        identical = all(same_tree(naive_out, fast_out) for naive_out, fast_out in zip(naive.outdirs, fast.outdirs, strict=True))
         stacks_one, stacks_all = stacks_in(fast.outdirs[0]), stacks_in(fast_all.outdirs[0])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
