@@ -99,7 +99,9 @@ def check_endpoint(config: EnvironmentConfig, outdir: Path, endpoint_url: str) -
         try:
             backend = json.loads(path.read_text()).get("terraform", {}).get("backend", {})
         except (OSError, ValueError):
-            raise FrontendEnvError(f"stack {stack_id} is not synthesized in {outdir} (run the sandbox or make synth)") from None
+            raise FrontendEnvError(
+                f"stack {stack_id} is not synthesized in {outdir} (run the sandbox or make synth)"
+            ) from None
         endpoint = (backend.get("s3") or {}).get("endpoints", {}).get("s3")
         if endpoint != endpoint_url:
             raise FrontendEnvError(
@@ -136,7 +138,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ,
     )
     args = parser.parse_args(argv)
     try:
-        config = load_config(environ={**environ, **({"JUNOKIT_AWS_ENDPOINT": args.endpoint_url} if args.endpoint_url else {})})
+        config = load_config(
+            environ={**environ, **({"JUNOKIT_AWS_ENDPOINT": args.endpoint_url} if args.endpoint_url else {})}
+        )
         if args.endpoint_url:
             check_endpoint(config, args.outdir, args.endpoint_url)
         values = collect(config, args.outdir, run or terraform_runner(environ))

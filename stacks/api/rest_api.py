@@ -234,7 +234,11 @@ class RestApi(Construct):
         # Every method has a validator. Without a body model it checks the request parameters a method declares
         # required (none today), so one declared later is enforced at the edge too.
         self.parameters_validator = ApiGatewayRequestValidator(
-            self, "parameters-validator", rest_api_id=self.rest_api_id, name="parameters", validate_request_parameters=True
+            self,
+            "parameters-validator",
+            rest_api_id=self.rest_api_id,
+            name="parameters",
+            validate_request_parameters=True,
         )
         deployed.append(self.parameters_validator)
         self.body_validator: ApiGatewayRequestValidator | None = None
@@ -342,7 +346,9 @@ class RestApi(Construct):
         self.invoke_url: str = self.stage.invoke_url
         self.stage_name: str = props.stage_name
 
-    def _method(self, path: str, method: str, *, authorized: bool, body_model: BodyModel | None = None) -> ApiGatewayMethod:
+    def _method(
+        self, path: str, method: str, *, authorized: bool, body_model: BodyModel | None = None
+    ) -> ApiGatewayMethod:
         validated: dict[str, Any] = {"request_validator_id": self.parameters_validator.id}
         if body_model is not None and self.body_validator is not None:
             validated = {
@@ -481,7 +487,9 @@ def _check(props: RestApiProps) -> None:
             raise ValueError(f"route {route.method} {route.path} is defined twice (allowed: one target per route)")
         seen.add((route.path, route.method))
         if route.body_model is not None:
-            validation.matches("route body_model name", route.body_model.name, r"[A-Za-z0-9]{1,128}", "letters and digits")
+            validation.matches(
+                "route body_model name", route.body_model.name, r"[A-Za-z0-9]{1,128}", "letters and digits"
+            )
             if schemas.setdefault(route.body_model.name, route.body_model.schema) != route.body_model.schema:
                 raise ValueError(
                     f"body model {route.body_model.name} has two schemas (allowed: one schema per model name)"

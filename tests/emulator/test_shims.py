@@ -35,7 +35,9 @@ def test_tls_policy_is_stored_and_described(emulator: Emulator) -> None:
     ses = emulator.client("ses")
     ses.create_configuration_set(ConfigurationSet={"Name": "tls-required"})
     assert not _delivery_options(emulator, "tls-required")
-    ses.put_configuration_set_delivery_options(ConfigurationSetName="tls-required", DeliveryOptions={"TlsPolicy": "Require"})
+    ses.put_configuration_set_delivery_options(
+        ConfigurationSetName="tls-required", DeliveryOptions={"TlsPolicy": "Require"}
+    )
     assert _delivery_options(emulator, "tls-required") == {"TlsPolicy": "Require"}
     ses.put_configuration_set_delivery_options(
         ConfigurationSetName="tls-required", DeliveryOptions={"TlsPolicy": "Optional"}
@@ -55,6 +57,8 @@ def test_an_unknown_tls_policy_is_refused(emulator: Emulator) -> None:
     ses = emulator.client("ses")
     ses.create_configuration_set(ConfigurationSet={"Name": "tls-bad"})
     with pytest.raises(ClientError) as refused:
-        ses.put_configuration_set_delivery_options(ConfigurationSetName="tls-bad", DeliveryOptions={"TlsPolicy": "Maybe"})
+        ses.put_configuration_set_delivery_options(
+            ConfigurationSetName="tls-bad", DeliveryOptions={"TlsPolicy": "Maybe"}
+        )
     assert refused.value.response["Error"]["Code"] == "InvalidParameterValue"
     assert not _delivery_options(emulator, "tls-bad")

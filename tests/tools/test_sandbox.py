@@ -197,7 +197,15 @@ def test_frontend_env_refuses_stacks_synthesized_for_another_endpoint(tmp_path: 
     stack.mkdir(parents=True)
     (stack / "cdk.tf.json").write_text(json.dumps({"terraform": {"backend": {"local": {"path": "x.tfstate"}}}}))
     result = subprocess.run(
-        [sys.executable, "-m", "tools.frontend_env", "--endpoint-url", emulator.url, "--outdir", str(tmp_path / "cdktf.out")],
+        [
+            sys.executable,
+            "-m",
+            "tools.frontend_env",
+            "--endpoint-url",
+            emulator.url,
+            "--outdir",
+            str(tmp_path / "cdktf.out"),
+        ],
         cwd=PROJECT_ROOT,
         env=_operator_env(emulator, trust=True),
         capture_output=True,

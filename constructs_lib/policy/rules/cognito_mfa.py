@@ -13,7 +13,7 @@ def check(element: Element, stack: StackView) -> Iterator[str]:
         return
     mode = element.config.get("mfa_configuration")
     if mode != "ON":
-        yield f"MFA must be required in prod (mfa_configuration = \"ON\", got {mode!r})"
+        yield f'MFA must be required in prod (mfa_configuration = "ON", got {mode!r})'
     if block(element.config, "software_token_mfa_configuration").get("enabled") is not True:
         yield "prod pools must offer TOTP MFA (software_token_mfa_configuration.enabled = true)"
 

@@ -40,7 +40,7 @@ def test_prod_pool_with_optional_mfa_is_a_violation() -> None:
 
 def test_prod_pool_without_mfa_settings_is_a_violation() -> None:
     assert messages(violations(_pool(None, totp=None)), "JK-007") == [
-        "MFA must be required in prod (mfa_configuration = \"ON\", got None)",
+        'MFA must be required in prod (mfa_configuration = "ON", got None)',
         "prod pools must offer TOTP MFA (software_token_mfa_configuration.enabled = true)",
     ]
 

@@ -21,7 +21,7 @@ STRONG: dict[str, object] = {
 
 def _pool(**changes: object) -> Callable[[TerraformStack], object]:
     def define(stack: TerraformStack) -> CognitoUserPool:
-        policy = None if changes.get("none") else CognitoUserPoolPasswordPolicy(**{**STRONG, **changes})  # type: ignore[arg-type]
+        policy = None if changes.get("none") else CognitoUserPoolPasswordPolicy(**{**STRONG, **changes})
         return CognitoUserPool(stack, "pool", name="p", password_policy=policy)
 
     return define

@@ -148,7 +148,9 @@ def test_the_sample_bodies_include_accepted_and_refused_ones() -> None:
 # --- the construct -------------------------------------------------------------------------------------------
 
 POOL_ARN = "arn:aws:cognito-idp:eu-north-1:111122223333:userpool/eu-north-1_example"
-TARGET = LambdaProxy(function_name="profile", function_arn="arn:aws:lambda:eu-north-1:1:function:profile", invoke_arn="x")
+TARGET = LambdaProxy(
+    function_name="profile", function_arn="arn:aws:lambda:eu-north-1:1:function:profile", invoke_arn="x"
+)
 MODEL_A = BodyModel(name="Thing", schema={"type": "object"})
 
 

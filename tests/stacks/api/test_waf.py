@@ -103,7 +103,9 @@ def test_every_inspected_request_is_logged_without_the_token(prod_waf: str) -> N
 def test_the_emulator_endpoint_covers_wafv2() -> None:
     assert "wafv2" in EMULATED_SERVICES
     config = config_for("dev", JUNOKIT_AWS_ENDPOINT="https://127.0.0.1:4566")
-    stack = ApiStack(Testing.app(), config=dataclasses.replace(config, api=dataclasses.replace(config.api, waf_enabled=True)))
+    stack = ApiStack(
+        Testing.app(), config=dataclasses.replace(config, api=dataclasses.replace(config.api, waf_enabled=True))
+    )
     [endpoints] = json.loads(synth(stack))["provider"]["aws"][0]["endpoints"]
     assert endpoints["wafv2"] == "https://127.0.0.1:4566"
 
@@ -113,7 +115,9 @@ def test_a_rate_limit_below_100_is_refused() -> None:
         ApiWebAcl(
             TerraformStack(Testing.app(), "t"),
             "waf",
-            props=ApiWebAclProps(name="x", stage_arn="arn:aws:apigateway:eu-north-1::/restapis/a/stages/v1", rate_limit=50),
+            props=ApiWebAclProps(
+                name="x", stage_arn="arn:aws:apigateway:eu-north-1::/restapis/a/stages/v1", rate_limit=50
+            ),
         )
     assert str(refused.value) == "ApiWebAcl rate_limit 50 is not allowed (allowed: 100-2000000000)"
 
