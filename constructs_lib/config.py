@@ -9,6 +9,7 @@ before the whole config is valid, so bad input never leaves half-written output 
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -26,6 +27,10 @@ BACKENDS: tuple[str, ...] = ("local", "s3", "cloud")
 DEFAULT_REGION = "eu-north-1"
 EU_REGIONS = validation.EU_REGIONS
 LOG_RETENTION_DAYS = validation.LOG_RETENTION_DAYS
+# Terraform Cloud organization names: letters, digits, '-' and '_' (they appear in URLs and workspace paths).
+_TFC_ORG_RE = re.compile(r"[A-Za-z0-9_-]{1,255}")
+# A Terraform Cloud / Enterprise host as Terraform's service discovery takes it: a lower-case DNS name, optional port.
+_TFC_HOST_RE = re.compile(r"(?=[^:]{1,253}(:|$))([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(:\d{1,5})?")
 
 
 class ConfigError(ValueError):
@@ -80,6 +85,9 @@ class IdentitySettings:
     """Custom hosted-UI domain (e.g. auth.junokit.com). Empty: a Cognito prefix domain."""
     custom_domain_certificate_arn: str = ""
     """ACM certificate (us-east-1) for the custom domain; required with it."""
+    mfa: Literal["off", "optional", "required"] = "optional"
+    """TOTP (authenticator app) MFA: off, optional (each user may turn it on) or required (every user sets it
+    up at first sign-in). No SMS: it costs per message and is the weaker factor. prod allows only required."""
     domain_prefix: str = ""
     """Cognito prefix domain (`<prefix>.auth.<region>.amazoncognito.com`). Empty: `junokit` in prod, else
     `junokit-<env>`. Prefixes are unique per region across all AWS accounts, so a taken one is set here."""
@@ -101,6 +109,10 @@ class ApiSettings:
     """Whether this environment owns the account-wide API Gateway CloudWatch role."""
     lambda_reserved_concurrency: int = 5
     """Reserved concurrency of the profile function."""
+    waf_enabled: bool = False
+    """A WAFv2 web ACL on the stage (managed rule groups, per-IP rate limit); about 9 USD/month. Default: off."""
+    waf_rate_limit: int = 2000
+    """With the web ACL: requests one IP may send in five minutes before it is blocked (100 or more)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -243,8 +255,17 @@ def read_config_file(path: Path = DEFAULT_CONFIG_FILE) -> dict[str, object]:
             document = tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} not found (set JUNOKIT_CONFIG to an environments.toml)") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a directory (set JUNOKIT_CONFIG to an environments.toml file)") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start}; "
+            "TOML files are UTF-8)"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"config file {path} cannot be read: {error.strerror or error}") from None
     allowed = ("defaults", "environments", "project")
     for key in document:
         _one_of("config file section", key, allowed)
@@ -336,6 +357,16 @@ def _check(config: EnvironmentConfig) -> None:
             validation.one_of("state region", backend.state_region, EU_REGIONS)
     if backend.kind == "cloud" and not backend.tfc_organization:
         raise ConfigError("backend cloud needs an organization: set JUNOKIT_TFC_ORG or backend.tfc_organization")
+    if backend.tfc_organization and not _TFC_ORG_RE.fullmatch(backend.tfc_organization):
+        raise ConfigError(
+            f"Terraform Cloud organization {backend.tfc_organization!r} is not allowed "
+            "(allowed: letters, digits, '-' and '_', e.g. acme-platform)"
+        )
+    if not _TFC_HOST_RE.fullmatch(backend.tfc_hostname):
+        raise ConfigError(
+            f"Terraform Cloud hostname {backend.tfc_hostname!r} is not allowed "
+            "(allowed: a lower-case host name with an optional port, e.g. app.terraform.io or tfe.example.com:8443)"
+        )
     if config.aws_endpoint:
         validation.LOOPBACK_URL.check("aws_endpoint", config.aws_endpoint)
     api = config.api
@@ -350,6 +381,7 @@ def _check(config: EnvironmentConfig) -> None:
         if config.name != "dev" and origin.startswith("http://"):
             fail("api.cors_allow_origins entry", origin, "https origins outside dev")
     validation.in_range("api.lambda_reserved_concurrency", api.lambda_reserved_concurrency, 1, 1000)
+    validation.in_range("api.waf_rate_limit", api.waf_rate_limit, 100, 2_000_000_000)
     validation.in_range("api.throttle_rate_limit", api.throttle_rate_limit, 1, 10000)
     validation.in_range("api.throttle_burst_limit", api.throttle_burst_limit, api.throttle_rate_limit, 10000)
     identity = config.identity
@@ -373,6 +405,8 @@ def _check(config: EnvironmentConfig) -> None:
     validation.SENDER_LOCAL_PART.check("messaging.sender_local_part", messaging.sender_local_part)
     if messaging.hosted_zone_id:
         validation.ZONE_ID.check("messaging.hosted_zone_id", messaging.hosted_zone_id)
+    if config.is_prod and config.identity.mfa != "required":
+        validation.fail("identity.mfa", config.identity.mfa, "required in prod")
     _check_monitoring(config)
 
 

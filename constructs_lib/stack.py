@@ -28,6 +28,7 @@ EMULATED_SERVICES: tuple[str, ...] = (
     "sesv2",
     "sns",
     "sts",
+    "wafv2",
 )
 
 

@@ -1,8 +1,9 @@
 """A local AWS emulator (moto server) for deploying the real stacks without an AWS account.
 
 `Emulator` starts `moto.server` on a free loopback port, waits until it answers, and stops it on exit.
-It serves HTTPS with a self-signed certificate, so the state bucket's TLS-only policy is enforced there as
-on AWS (the stacks skip certificate verification only for a loopback endpoint).
+It serves HTTPS with a certificate from a CA made for this run (`Emulator.tls.ca_bundle`, see
+`emulator.tls`), so the state bucket's TLS-only policy is enforced there as on AWS and a client can
+verify the emulator instead of skipping the check (`AWS_CA_BUNDLE`).
 `Emulator.env()` is what a Terraform or cdktf process needs to talk to it: dummy credentials, plus
 `JUNOKIT_AWS_ENDPOINT`, which makes the config point every stack's AWS provider and S3 backend there.
 Nothing outside 127.0.0.1 is contacted: `env()` also routes every non-loopback HTTP(S) request through
@@ -13,18 +14,23 @@ Nothing outside 127.0.0.1 is contacted: `env()` also routes every non-loopback H
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import socketserver
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from emulator.tls import TlsFiles, make_certificates
 
 HOST = "127.0.0.1"
 # Dummy credentials: the emulator accepts any; real ones must never reach it.
@@ -33,8 +39,6 @@ CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
-# The emulator's certificate is self-signed and made afresh at every start.
-_UNVERIFIED = ssl._create_unverified_context()
 
 
 def free_port() -> int:
@@ -86,8 +90,19 @@ class EgressTrap:
 class Emulator:
     """moto server in a child process, on loopback only."""
 
-    def __init__(self, *, port: int | None = None, region: str = "eu-north-1", startup_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        region: str = "eu-north-1",
+        startup_timeout: float = 30.0,
+        tls_dir: Path | None = None,
+    ) -> None:
         self.port = port or free_port()
+        self.tls_dir = tls_dir
+        """Where the run's CA and server certificate are written. Default: a temporary folder, removed on stop."""
+        self.tls: TlsFiles | None = None
+        self._own_tls_dir: Path | None = None
         self.region = region
         self.startup_timeout = startup_timeout
         self._process: subprocess.Popen[bytes] | None = None
@@ -99,6 +114,14 @@ class Emulator:
     @property
     def url(self) -> str:
         return f"https://{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """The moto server process, while it runs."""
+        return self._process.pid if self._process else None
+
+    def _verify(self) -> str | bool:
+        return str(self.tls.ca_bundle) if self.tls else False
 
     @property
     def cpu_seconds(self) -> float:
@@ -155,13 +178,24 @@ class Emulator:
                     region_name=self.region,
                 )
                 config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2})
-                self._clients[service] = session.client(service, endpoint_url=self.url, verify=False, config=config)
+                self._clients[service] = session.client(
+                    service, endpoint_url=self.url, verify=self._verify(), config=config
+                )
             return self._clients[service]
 
+    def _context(self) -> ssl.SSLContext:
+        """Verifies the emulator against the run's own CA."""
+        assert self.tls is not None
+        return ssl.create_default_context(cafile=str(self.tls.ca_bundle))
+
     def start(self) -> Emulator:
+        if self.tls_dir is None:
+            self._own_tls_dir = Path(tempfile.mkdtemp(prefix="junokit-emulator-tls-"))
+        self.tls = make_certificates(self.tls_dir or self._own_tls_dir)  # type: ignore[arg-type]
         self._trap = EgressTrap().start()
+        tls = ["--ssl-cert", str(self.tls.certificate), "--ssl-key", str(self.tls.private_key)]
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "emulator.server", "-H", HOST, "-p", str(self.port), "--ssl"],
+            [sys.executable, "-m", "emulator.server", "-H", HOST, "-p", str(self.port), *tls],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             # AWS-managed IAM policies (e.g. AWSXRayDaemonWriteAccess) exist in moto only when asked for.
@@ -172,7 +206,7 @@ class Emulator:
             if self._process.poll() is not None:
                 raise RuntimeError(f"moto server exited with {self._process.returncode} before answering on {self.url}")
             try:
-                with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1, context=_UNVERIFIED):
+                with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1, context=self._context()):
                     return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.1)
@@ -182,7 +216,7 @@ class Emulator:
     def reset(self) -> None:
         """Forget every resource (moto's reset API)."""
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10, context=_UNVERIFIED):
+        with urllib.request.urlopen(request, timeout=10, context=self._context()):
             pass
 
     def stop(self) -> None:
@@ -197,6 +231,10 @@ class Emulator:
         self._process = None
         if self._trap:
             self._trap.stop()
+            self._trap = None
+        if self._own_tls_dir is not None:
+            shutil.rmtree(self._own_tls_dir, ignore_errors=True)
+            self._own_tls_dir = None
 
     def __enter__(self) -> Emulator:
         return self.start()

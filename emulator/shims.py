@@ -26,8 +26,8 @@ EMULATOR_GAPS: tuple[tuple[str, str, str], ...] = (
     (
         "aws_ses_configuration_set (messaging)",
         "DescribeConfigurationSet returns no ReputationOptions (and a null event destination); "
-        "UpdateConfigurationSetSendingEnabled is not implemented",
-        "shim: both answer from the configuration set moto keeps",
+        "UpdateConfigurationSetSendingEnabled and PutConfigurationSetDeliveryOptions (TLS policy) are not implemented",
+        "shim: they answer from and write to the configuration set moto keeps",
     ),
     (
         "aws_ses_event_destination (messaging)",
@@ -122,6 +122,18 @@ def _ses_v1() -> None:
         config_set.junokit_sending_enabled = self._get_bool_param("Enabled", False)
         return EmptyResult()
 
+    def put_configuration_set_delivery_options(self: Any) -> Any:
+        """The TLS policy (`Require` or `Optional`), stored where DescribeConfigurationSet reads it."""
+        config_set = self.backend.describe_configuration_set(self._get_param("ConfigurationSetName"))
+        options = self._get_param("DeliveryOptions") or {}
+        policy = options.get("TlsPolicy", "Optional")
+        if policy not in ("Require", "Optional"):
+            from moto.ses.exceptions import InvalidParameterValue
+
+            raise InvalidParameterValue(f"TlsPolicy {policy} is not valid (allowed: Require, Optional)")
+        config_set.delivery_options = {"TlsPolicy": policy}
+        return EmptyResult()
+
     def set_identity_headers_in_notifications_enabled(self: Any) -> Any:
         settings = self.backend.sns_topics.setdefault(self._get_param("Identity"), {})
         settings[f"junokit_headers_{self._get_param('NotificationType')}"] = self._get_bool_param("Enabled", False)
@@ -144,6 +156,7 @@ def _ses_v1() -> None:
         delete_configuration_set_event_destination,
         describe_configuration_set,
         update_configuration_set_sending_enabled,
+        put_configuration_set_delivery_options,
         set_identity_headers_in_notifications_enabled,
         get_identity_notification_attributes,
     ):

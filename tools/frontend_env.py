@@ -91,6 +91,25 @@ def collect(config: EnvironmentConfig, outdir: Path, run: Runner) -> dict[str, s
     return values
 
 
+def check_endpoint(config: EnvironmentConfig, outdir: Path, endpoint_url: str) -> None:
+    """The stacks' state lives where `endpoint_url` points: their S3 backend was synthesized for that endpoint."""
+    for stack, _ in FROM_OUTPUTS.values():
+        stack_id = config.stack_id(stack)
+        path = outdir / "stacks" / stack_id / "cdk.tf.json"
+        try:
+            backend = json.loads(path.read_text()).get("terraform", {}).get("backend", {})
+        except (OSError, ValueError):
+            raise FrontendEnvError(
+                f"stack {stack_id} is not synthesized in {outdir} (run the sandbox or make synth)"
+            ) from None
+        endpoint = (backend.get("s3") or {}).get("endpoints", {}).get("s3")
+        if endpoint != endpoint_url:
+            raise FrontendEnvError(
+                f"stack {stack_id} in {outdir} keeps its state at {endpoint or 'AWS'}, not at {endpoint_url} "
+                "(allowed: the folder the emulator's stacks were synthesized into, e.g. build/sandbox/cdktf.out)"
+            )
+
+
 def render(values: Mapping[str, str], *, environment: str) -> str:
     """The file's text: one `NAME=value` line each, values checked so no quoting is ever needed."""
     lines = [f"# Junokit {environment}: written by `make frontend-env` from the deployed stacks' outputs. Do not edit."]
@@ -113,9 +132,17 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ,
     parser.add_argument("--output", type=Path, default=PROJECT_ROOT / "frontend.env", help="file to write")
     default_outdir = Path(environ.get("JUNOKIT_OUTDIR") or PROJECT_ROOT / "cdktf.out")
     parser.add_argument("--outdir", type=Path, default=default_outdir, help="where the stacks were synthesized")
+    parser.add_argument(
+        "--endpoint-url",
+        help="an AWS emulator (e.g. make sandbox's): the stacks in --outdir must have been synthesized for it",
+    )
     args = parser.parse_args(argv)
     try:
-        config = load_config(environ=environ)
+        config = load_config(
+            environ={**environ, **({"JUNOKIT_AWS_ENDPOINT": args.endpoint_url} if args.endpoint_url else {})}
+        )
+        if args.endpoint_url:
+            check_endpoint(config, args.outdir, args.endpoint_url)
         values = collect(config, args.outdir, run or terraform_runner(environ))
         write(args.output, render(values, environment=config.name))
     except (ConfigError, FrontendEnvError, TerraformSetupError) as error:

@@ -7,8 +7,12 @@ so the browser shows the real status instead of a CORS failure.
 API Gateway can only put one static origin in mock and gateway responses, so preflights and gateway errors
 name the first (primary) allowed origin; Lambda routes echo the request's origin when it is allowed.
 
+A route may carry a JSON-schema body model: API Gateway then refuses a body that does not match it with 400
+(the `BAD_REQUEST_BODY` gateway response, with CORS headers) before the backend is invoked.
+
 The deployment is replaced (create before destroy) whenever the route table changes: its trigger is a SHA-1
-of the route, CORS and gateway-response definitions, computed here at synth time so it is deterministic.
+of the route (body models included), CORS and gateway-response definitions, computed here at synth time so
+it is deterministic.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
@@ -31,6 +36,8 @@ from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
     ApiGatewayMethodSettings,
     ApiGatewayMethodSettingsSettings,
 )
+from cdktf_cdktf_provider_aws.api_gateway_model import ApiGatewayModel
+from cdktf_cdktf_provider_aws.api_gateway_request_validator import ApiGatewayRequestValidator
 from cdktf_cdktf_provider_aws.api_gateway_resource import ApiGatewayResource
 from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi, ApiGatewayRestApiEndpointConfiguration
 from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
@@ -43,7 +50,12 @@ from constructs_lib import validation
 HttpMethod = Literal["GET", "PUT", "POST", "PATCH", "DELETE"]
 HTTP_METHODS: tuple[str, ...] = ("GET", "PUT", "POST", "PATCH", "DELETE")
 LOGGING_LEVELS: tuple[str, ...] = ("OFF", "ERROR", "INFO")
-GATEWAY_ERROR_RESPONSES: tuple[str, ...] = ("DEFAULT_4XX", "DEFAULT_5XX")
+# BAD_REQUEST_BODY would inherit DEFAULT_4XX; it is set on its own so a body refused by a model keeps its CORS
+# headers even if DEFAULT_4XX changes.
+GATEWAY_ERROR_RESPONSES: tuple[str, ...] = ("DEFAULT_4XX", "DEFAULT_5XX", "BAD_REQUEST_BODY")
+# Request models are selected by the request's Content-Type; API Gateway skips validation for a type without a
+# model, so the model is mapped to `$default`: every body is validated, whatever type the client claims.
+MODEL_CONTENT_TYPE_KEY = "$default"
 _PATH_RE = r"(/([A-Za-z0-9._-]+|\{[A-Za-z0-9_]+\}))+"
 _MOCK_REQUEST = {"application/json": '{"statusCode": 200}'}
 
@@ -90,6 +102,16 @@ class MockResponse:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BodyModel:
+    """A JSON schema (draft 4, as API Gateway requires) every request body of a route must match."""
+
+    name: str
+    """Model name, letters and digits (`ProfileUpdate`). Required."""
+    schema: Mapping[str, Any]
+    """The JSON schema as a dict (plain data, no tokens). Required."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Route:
     method: HttpMethod
     """HTTP method; OPTIONS is reserved for the CORS preflight the construct adds."""
@@ -99,6 +121,8 @@ class Route:
     """What answers the route."""
     authorized: bool = True
     """Require a valid Cognito token. Default: on; only public routes (e.g. `GET /health`) opt out."""
+    body_model: BodyModel | None = None
+    """Validate the request body against this schema at the API edge. Default: none (no body validation)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,6 +230,38 @@ class RestApi(Construct):
         self._resource_ids = resource_ids
 
         deployed: list[ITerraformDependable] = []
+        self.models: dict[str, ApiGatewayModel] = {}
+        # Every method has a validator. Without a body model it checks the request parameters a method declares
+        # required (none today), so one declared later is enforced at the edge too.
+        self.parameters_validator = ApiGatewayRequestValidator(
+            self,
+            "parameters-validator",
+            rest_api_id=self.rest_api_id,
+            name="parameters",
+            validate_request_parameters=True,
+        )
+        deployed.append(self.parameters_validator)
+        self.body_validator: ApiGatewayRequestValidator | None = None
+        if any(route.body_model for route in props.routes):
+            self.body_validator = ApiGatewayRequestValidator(
+                self,
+                "body-validator",
+                rest_api_id=self.rest_api_id,
+                name="body-and-parameters",
+                validate_request_body=True,
+                validate_request_parameters=True,
+            )
+            deployed.append(self.body_validator)
+        for model in {route.body_model.name: route.body_model for route in props.routes if route.body_model}.values():
+            self.models[model.name] = ApiGatewayModel(
+                self,
+                f"model-{model.name.lower()}",
+                rest_api_id=self.rest_api_id,
+                name=model.name,
+                content_type="application/json",
+                schema=json.dumps(model.schema, sort_keys=True, separators=(",", ":")),
+            )
+            deployed.append(self.models[model.name])
         self.methods: dict[tuple[str, str], ApiGatewayMethod] = {}
         for route in props.routes:
             deployed += self._route(route, primary_origin)
@@ -290,7 +346,15 @@ class RestApi(Construct):
         self.invoke_url: str = self.stage.invoke_url
         self.stage_name: str = props.stage_name
 
-    def _method(self, path: str, method: str, *, authorized: bool) -> ApiGatewayMethod:
+    def _method(
+        self, path: str, method: str, *, authorized: bool, body_model: BodyModel | None = None
+    ) -> ApiGatewayMethod:
+        validated: dict[str, Any] = {"request_validator_id": self.parameters_validator.id}
+        if body_model is not None and self.body_validator is not None:
+            validated = {
+                "request_validator_id": self.body_validator.id,
+                "request_models": {MODEL_CONTENT_TYPE_KEY: self.models[body_model.name].name},
+            }
         created = ApiGatewayMethod(
             self,
             f"method-{_slug(path)}-{method.lower()}",
@@ -299,6 +363,7 @@ class RestApi(Construct):
             http_method=method,
             authorization="COGNITO_USER_POOLS" if authorized else "NONE",
             authorizer_id=self.authorizer.id if authorized else None,
+            **validated,
         )
         self.methods[(path, method)] = created
         return created
@@ -342,7 +407,7 @@ class RestApi(Construct):
         return ApiGatewayIntegration(self, f"integration-{slug}", **on, **kind)
 
     def _route(self, route: Route, primary_origin: str) -> list[ITerraformDependable]:
-        method = self._method(route.path, route.method, authorized=route.authorized)
+        method = self._method(route.path, route.method, authorized=route.authorized, body_model=route.body_model)
         target = route.target
         if isinstance(target, MockResponse):
             headers = {"Access-Control-Allow-Origin": primary_origin, "Vary": "Origin"}
@@ -385,9 +450,15 @@ class RestApi(Construct):
                 target = {"mock": route.target.body}
             else:
                 target = {"lambda": route.target.function_name}
-            routes.append(
-                {"method": route.method, "path": route.path, "authorized": route.authorized, "target": target}
-            )
+            entry: dict[str, object] = {
+                "method": route.method,
+                "path": route.path,
+                "authorized": route.authorized,
+                "target": target,
+            }
+            if route.body_model is not None:
+                entry["body_model"] = {"name": route.body_model.name, "schema": route.body_model.schema}
+            routes.append(entry)
         return {
             "routes": routes,
             "cors": {
@@ -397,6 +468,7 @@ class RestApi(Construct):
                 "methods": self.cors,
             },
             "gateway_responses": {kind: self.gateway_response_parameters for kind in GATEWAY_ERROR_RESPONSES},
+            "validators": {"parameters": ["parameters"], "body-and-parameters": ["body", "parameters"]},
         }
 
 
@@ -407,12 +479,25 @@ def _check(props: RestApiProps) -> None:
     if not props.routes:
         raise ValueError("routes () is not allowed (allowed: at least one route)")
     seen: set[tuple[str, str]] = set()
+    schemas: dict[str, Mapping[str, Any]] = {}
     for route in props.routes:
         validation.one_of("route method", route.method, HTTP_METHODS)
         validation.matches("route path", route.path, _PATH_RE, "/segment/... of letters, digits, '._-' or {param}")
         if (route.path, route.method) in seen:
             raise ValueError(f"route {route.method} {route.path} is defined twice (allowed: one target per route)")
         seen.add((route.path, route.method))
+        if route.body_model is not None:
+            validation.matches(
+                "route body_model name", route.body_model.name, r"[A-Za-z0-9]{1,128}", "letters and digits"
+            )
+            if schemas.setdefault(route.body_model.name, route.body_model.schema) != route.body_model.schema:
+                raise ValueError(
+                    f"body model {route.body_model.name} has two schemas (allowed: one schema per model name)"
+                )
+            if route.method not in ("PUT", "POST", "PATCH"):
+                raise ValueError(
+                    f"route {route.method} {route.path} has a body model (allowed: only PUT, POST and PATCH carry a body)"
+                )
         if isinstance(route.target, LambdaProxy):
             validation.matches(
                 "route target function_name",

@@ -15,7 +15,9 @@ from constructs_lib.stack import JunokitStack
 from stacks.api.account_logging import ApiGatewayCloudWatchRole, ApiGatewayCloudWatchRoleProps
 from stacks.api.contract import CONTRACT, ApiOutputs
 from stacks.api.profile_function import ProfileFunction, ProfileFunctionProps
-from stacks.api.rest_api import LambdaProxy, MockResponse, RestApi, RestApiProps, Route
+from stacks.api.profile_function.request_schema import MODEL_NAME, profile_update_schema
+from stacks.api.rest_api import BodyModel, LambdaProxy, MockResponse, RestApi, RestApiProps, Route
+from stacks.api.waf import ApiWebAcl, ApiWebAclProps
 from stacks.data.contract import DataOutputs
 from stacks.identity.contract import IdentityOutputs
 
@@ -67,7 +69,12 @@ class ApiStack(JunokitStack):
                 routes=(
                     Route(method="GET", path="/health", target=MockResponse(), authorized=False),
                     Route(method="GET", path="/user/profile", target=profile),
-                    Route(method="PUT", path="/user/profile", target=profile),
+                    Route(
+                        method="PUT",
+                        path="/user/profile",
+                        target=profile,
+                        body_model=BodyModel(name=MODEL_NAME, schema=profile_update_schema()),
+                    ),
                 ),
                 user_pool_arn=identity.get_string(IdentityOutputs.USER_POOL_ARN),
                 cors_allow_origins=api.cors_allow_origins,
@@ -78,6 +85,18 @@ class ApiStack(JunokitStack):
                 stage_depends_on=stage_depends_on,
             ),
         )
+        self.waf: ApiWebAcl | None = None
+        if api.waf_enabled:
+            self.waf = ApiWebAcl(
+                self,
+                "waf",
+                props=ApiWebAclProps(
+                    name=config.resource_name("junokit-api"),
+                    stage_arn=self.api.stage.arn,
+                    rate_limit=api.waf_rate_limit,
+                    log_retention_days=config.log_retention_days,
+                ),
+            )
         self.publish(ApiOutputs.API_URL, self.api.invoke_url, description="Base URL of the REST API stage (v1)")
         # What the monitoring stack's alarms and dashboard select metrics by.
         self.publish(ApiOutputs.REST_API_NAME, self.api.api.name, description="REST API name (the ApiName metric dimension)")

@@ -41,6 +41,7 @@ class IdentityStack(JunokitStack):
                 password_min_length=identity.password_min_length,
                 temporary_password_validity_days=identity.temporary_password_validity_days,
                 protect=config.protect_stateful,
+                mfa=identity.mfa,
             ),
         )
         self.sign_in = WebSignIn(

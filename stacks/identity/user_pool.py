@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from string import Template
+from typing import Literal
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cognito_user_pool import (
@@ -20,6 +21,7 @@ from cdktf_cdktf_provider_aws.cognito_user_pool import (
     CognitoUserPoolPasswordPolicy,
     CognitoUserPoolSchema,
     CognitoUserPoolSchemaStringAttributeConstraints,
+    CognitoUserPoolSoftwareTokenMfaConfiguration,
     CognitoUserPoolUserAttributeUpdateSettings,
     CognitoUserPoolUsernameConfiguration,
     CognitoUserPoolVerificationMessageTemplate,
@@ -33,7 +35,7 @@ MIN_PASSWORD_LENGTH = 12
 """The project's floor for passwords (Cognito itself allows 6)."""
 
 # Custom attributes: (name, mutable, max length). Cognito only enforces type and length; allowed values are
-# listed in junokit.contract (USER_ROLES, USER_THEMES). inviteCode is written once, when the user is invited.
+# listed in stacks.identity.contract (USER_ROLES, USER_THEMES). inviteCode is written once, when the user is invited.
 CUSTOM_ATTRIBUTES: tuple[tuple[UserAttributes, bool, int], ...] = (
     (UserAttributes.INVITE_CODE, False, 64),
     (UserAttributes.USER_ROLE, True, 16),
@@ -58,6 +60,10 @@ VERIFICATION_EMAIL = (
     "<p>If you did not ask for this code, you can ignore this email.</p>"
 )
 
+MfaMode = Literal["off", "optional", "required"]
+MFA_MODES: tuple[str, ...] = ("off", "optional", "required")
+# Cognito's names for the modes. Only TOTP (software token) MFA is offered: SMS costs per message and is weaker.
+MFA_CONFIGURATION: dict[str, str] = {"off": "OFF", "optional": "OPTIONAL", "required": "ON"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +84,9 @@ class InviteOnlyUserPoolProps:
     """Days an invitation's temporary password works, 1-365. Default: 3."""
     protect: bool = True
     """Cognito deletion protection plus Terraform `prevent_destroy`. Default: on; only non-prod opts out."""
+    mfa: MfaMode = "required"
+    """TOTP MFA: `required` (every user sets up an authenticator app at first sign-in), `optional` (users may
+    turn it on) or `off`. Default: required; only non-prod opts down."""
 
 
 class InviteOnlyUserPool(Construct):
@@ -145,6 +154,10 @@ class InviteOnlyUserPool(Construct):
                 )
                 for name, mutable, max_length in CUSTOM_ATTRIBUTES
             ],
+            mfa_configuration=MFA_CONFIGURATION[props.mfa],
+            software_token_mfa_configuration=(
+                CognitoUserPoolSoftwareTokenMfaConfiguration(enabled=True) if props.mfa != "off" else None
+            ),
             deletion_protection="ACTIVE" if props.protect else "INACTIVE",
             lifecycle=TerraformResourceLifecycle(prevent_destroy=props.protect),
         )
@@ -154,6 +167,7 @@ class InviteOnlyUserPool(Construct):
 
 def _validate(props: InviteOnlyUserPoolProps) -> None:
     validation.in_range("InviteOnlyUserPool password_min_length", props.password_min_length, MIN_PASSWORD_LENGTH, 99)
+    validation.one_of("InviteOnlyUserPool mfa", props.mfa, MFA_MODES)
     validation.in_range(
         "InviteOnlyUserPool temporary_password_validity_days", props.temporary_password_validity_days, 1, 365
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from cdktf import Fn, Token
 from cdktf_cdktf_provider_aws.route53_record import Route53Record
-from cdktf_cdktf_provider_aws.ses_configuration_set import SesConfigurationSet
+from cdktf_cdktf_provider_aws.ses_configuration_set import SesConfigurationSet, SesConfigurationSetDeliveryOptions
 from cdktf_cdktf_provider_aws.ses_domain_dkim import SesDomainDkim
 from cdktf_cdktf_provider_aws.ses_domain_identity import SesDomainIdentity
 from cdktf_cdktf_provider_aws.ses_domain_identity_verification import (
@@ -82,7 +82,13 @@ class EmailDomain(Construct):
         # Easy DKIM: SES signs every message once the three CNAMEs resolve.
         self.dkim = SesDomainDkim(self, "dkim", domain=self._identity_domain)
         self.configuration_set = SesConfigurationSet(
-            self, "configuration-set", name=props.configuration_set_name, reputation_metrics_enabled=True, sending_enabled=True
+            self,
+            "configuration-set",
+            name=props.configuration_set_name,
+            reputation_metrics_enabled=True,
+            sending_enabled=True,
+            # Invitation mails carry temporary passwords: never hand them to a mail server over plain SMTP.
+            delivery_options=SesConfigurationSetDeliveryOptions(tls_policy="Require"),
         )
         self.configuration_set_name: str = self.configuration_set.name
         # Under its own key; SES publishes as a service principal, only for this identity and configuration set.

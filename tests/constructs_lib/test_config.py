@@ -38,6 +38,21 @@ def test_backend_settings_come_from_the_environment() -> None:
     assert (config.backend.kind, config.backend.state_bucket) == ("s3", "junokit-tfstate")
 
 
+def test_mfa_is_optional_outside_prod_and_required_in_prod() -> None:
+    assert [load_config(name).identity.mfa for name in ("dev", "staging", "prod")] == ["optional", "optional", "required"]
+
+
+@pytest.mark.parametrize("mode", ["optional", "off"])
+def test_prod_refuses_anything_but_required_mfa(tmp_path: Path, mode: str) -> None:
+    text = (PROJECT_ROOT / "environments.toml").read_text()
+    assert text.count('mfa = "required"') == 1
+    path = tmp_path / "environments.toml"
+    path.write_text(text.replace('mfa = "required"', f'mfa = "{mode}"'))
+    with pytest.raises(ConfigError) as raised:
+        load_config("prod", environ={"JUNOKIT_CONFIG": str(path)})
+    assert str(raised.value) == f"identity.mfa {mode!r} is not allowed (allowed: required in prod)"
+
+
 @pytest.mark.parametrize("region", EU_REGIONS)
 def test_every_eu_region_is_accepted(region: str) -> None:
     assert load_config(environ={"JUNOKIT_REGION": region}).region == region
@@ -66,6 +81,26 @@ BAD_INPUT = {
         {"JUNOKIT_BACKEND": "cloud"},
         "backend cloud needs an organization: set JUNOKIT_TFC_ORG or backend.tfc_organization",
     ),
+    "Terraform Cloud organization with a space": (
+        {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": "acme corp"},
+        "Terraform Cloud organization 'acme corp' is not allowed (allowed: letters, digits, '-' and '_', e.g. acme-platform)",
+    ),
+    "Terraform Cloud organization with a bang": (
+        {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": "acme!"},
+        "Terraform Cloud organization 'acme!' is not allowed",
+    ),
+    "Terraform Cloud hostname with a space": (
+        {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": "acme", "JUNOKIT_TFC_HOSTNAME": "app terraform.io"},
+        "Terraform Cloud hostname 'app terraform.io' is not allowed (allowed: a lower-case host name with an optional port",
+    ),
+    "Terraform Cloud hostname as a URL": (
+        {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": "acme", "JUNOKIT_TFC_HOSTNAME": "https://app.terraform.io"},
+        "Terraform Cloud hostname 'https://app.terraform.io' is not allowed",
+    ),
+    "Terraform Cloud hostname with a bang": (
+        {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": "acme", "JUNOKIT_TFC_HOSTNAME": "tfe!.example.com"},
+        "Terraform Cloud hostname 'tfe!.example.com' is not allowed",
+    ),
     "emulator outside loopback": (
         {"JUNOKIT_AWS_ENDPOINT": "http://10.0.0.1:5000"},
         "aws_endpoint 'http://10.0.0.1:5000' is not allowed (allowed: a loopback URL such as http://127.0.0.1:5000)",
@@ -88,6 +123,7 @@ MALFORMED = {
     "unknown setting": ("[defaults]\nregoin = 'eu-north-1'\n", "unknown setting environments.dev.regoin (allowed:"),
     "wrong type": ("[defaults]\nprotect_stateful = 'yes'\n", "environments.dev.protect_stateful must be true or false, got 'yes'"),
     "short passwords": ("[defaults.identity]\npassword_min_length = 8\n", "identity.password_min_length 8 is not allowed (allowed: 12-99)"),
+    "unknown MFA mode": ("[defaults.identity]\nmfa = 'sms'\n", "environments.dev.identity.mfa 'sms' is not allowed (allowed: off, optional, required)"),
     "data trace in prod": ("[environments.prod.api]\ndata_trace = true\n", "api.data_trace True is not allowed (allowed: false in prod: request bodies would reach the logs)"),
     "bad recovery window": ("[defaults]\nsecret_recovery_window_days = 3\n", "secret_recovery_window_days 3 is not allowed (allowed: 0 or 7-30)"),
 }
@@ -101,6 +137,55 @@ def test_malformed_config_file_is_refused(tmp_path: Path, text: str, message: st
     with pytest.raises(ConfigError) as raised:
         load_config(environment, environ={"JUNOKIT_CONFIG": str(path)})
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("organization", "hostname"),
+    [("acme", "app.terraform.io"), ("Acme_Platform-2", "tfe.example.com"), ("acme", "tfe.internal.example.com:8443")],
+)
+def test_terraform_cloud_names_and_hosts_it_accepts_are_accepted(organization: str, hostname: str) -> None:
+    environ = {"JUNOKIT_BACKEND": "cloud", "JUNOKIT_TFC_ORG": organization, "JUNOKIT_TFC_HOSTNAME": hostname}
+    backend = load_config(environ=environ).backend
+    assert (backend.tfc_organization, backend.tfc_hostname) == (organization, hostname)
+
+
+def _unreadable_config(tmp_path: Path, kind: str) -> Path:
+    """A JUNOKIT_CONFIG that cannot be read as an environments file, of the given kind."""
+    if kind == "a directory":
+        return tmp_path
+    if kind == "not UTF-8":
+        path = tmp_path / "latin1.toml"
+        path.write_bytes('[project]\nname = "junokit"\ncost_center = "Försäljning"\n'.encode("latin-1"))
+        return path
+    loop = tmp_path / "loop.toml"  # unreadable even for root, unlike a file without read permission
+    loop.symlink_to(loop)
+    return loop
+
+
+UNREADABLE = {
+    "a directory": "is a directory (set JUNOKIT_CONFIG to an environments.toml file)",
+    "not UTF-8": "is not UTF-8 text (byte 0xf6 at offset 43; TOML files are UTF-8)",
+    "unreadable": "cannot be read: Too many levels of symbolic links",
+}
+
+
+@pytest.mark.parametrize(("kind", "reason"), UNREADABLE.items(), ids=UNREADABLE.keys())
+def test_an_unreadable_config_file_is_named_with_the_reason_in_one_line(
+    tmp_path: Path, previous_output: Path, kind: str, reason: str
+) -> None:
+    path = _unreadable_config(tmp_path, kind)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("JUNOKIT_")}
+    result = subprocess.run(
+        [sys.executable, MAIN],
+        env={**clean, "JUNOKIT_CONFIG": str(path), "JUNOKIT_OUTDIR": str(previous_output)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [f"junokit: error: config file {path} {reason}"]
+    assert (previous_output / "manifest.json").read_text() == '{"previous": true}'
+    assert [p.name for p in previous_output.parent.iterdir()] == ["cdktf.out"]
 
 
 def test_missing_config_file_is_named(tmp_path: Path) -> None:

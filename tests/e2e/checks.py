@@ -20,13 +20,15 @@ from constructs_lib.stack import JunokitStack, stack_tags
 from constructs_lib.state import state_location
 from emulator.server import Emulator
 from stacks.api.contract import ApiOutputs
-from stacks.api.rest_api import ACCESS_LOG_FORMAT, GATEWAY_ERROR_RESPONSES, RestApi
+from stacks.api.profile_function.request_schema import MODEL_NAME, profile_update_schema
+from stacks.api.rest_api import ACCESS_LOG_FORMAT, GATEWAY_ERROR_RESPONSES, MODEL_CONTENT_TYPE_KEY, RestApi
 from stacks.api.stack import STAGE_NAME
+from stacks.api.waf import MANAGED_RULE_GROUPS, RATE_RULE_NAME
 from stacks.bootstrap.contract import BootstrapOutputs
 from stacks.data.contract import DataOutputs
 from stacks.data.user_context_table import PARTITION_KEY, SORT_KEY, UserContextTableProps
 from stacks.identity.contract import IdentityOutputs
-from stacks.identity.user_pool import CUSTOM_ATTRIBUTES
+from stacks.identity.user_pool import CUSTOM_ATTRIBUTES, MFA_CONFIGURATION
 from stacks.identity.web_sign_in import AUTH_FLOWS, OAUTH_SCOPES, READ_ATTRIBUTES, WRITE_ATTRIBUTES, WebSignInProps
 from stacks.messaging.contract import MessagingOutputs
 from stacks.messaging.email_domain import DKIM_TOKEN_COUNT, DNS_TTL, FEEDBACK_EVENTS, NOTIFICATION_TYPES
@@ -305,6 +307,15 @@ def configuration_set_reports_bounces_and_complaints_to_the_topic(deployed: Depl
     assert destination["SNSDestination"]["TopicARN"] == _feedback_topic(deployed)
 
 
+def configuration_set_requires_tls(deployed: Deployed) -> None:
+    """Mail through the set (invitations with temporary passwords) is never delivered over plain SMTP."""
+    name = deployed.output(StackName.MESSAGING, MessagingOutputs.CONFIGURATION_SET)
+    described = deployed.client("ses").describe_configuration_set(
+        ConfigurationSetName=name, ConfigurationSetAttributeNames=["deliveryOptions"]
+    )
+    assert described["DeliveryOptions"] == {"TlsPolicy": "Require"}
+
+
 def feedback_topic_is_tagged(deployed: Deployed) -> None:
     tags = deployed.client("sns").list_tags_for_resource(ResourceArn=_feedback_topic(deployed))["Tags"]
     _tags_include(_tag_map(tags), deployed.config, StackName.MESSAGING)
@@ -344,6 +355,15 @@ def pool_has_the_custom_attributes(deployed: Deployed) -> None:
         assert schema[name]["AttributeDataType"] == "String"
         assert schema[name]["Mutable"] is mutable, schema[name]
         assert schema[name]["StringAttributeConstraints"]["MaxLength"] == str(max_length)
+
+
+def pool_mfa_follows_the_config(deployed: Deployed) -> None:
+    """TOTP only (no SMS): OPTIONAL in dev, as the config asks."""
+    pool_id = deployed.output(StackName.IDENTITY, IdentityOutputs.USER_POOL_ID)
+    mfa = deployed.client("cognito-idp").get_user_pool_mfa_config(UserPoolId=pool_id)
+    assert mfa["MfaConfiguration"] == MFA_CONFIGURATION[deployed.config.identity.mfa]
+    assert mfa.get("SoftwareTokenMfaConfiguration") == {"Enabled": True}
+    assert not mfa.get("SmsMfaConfiguration")
 
 
 def pool_sends_mail_through_the_messaging_identity(deployed: Deployed) -> None:
@@ -509,6 +529,45 @@ def profile_routes_invoke_the_profile_function(deployed: Deployed) -> None:
         assert arn in integration["uri"], integration["uri"]
 
 
+def put_profile_bodies_are_validated_by_the_profile_model(deployed: Deployed) -> None:
+    """API Gateway checks PUT bodies against the schema before the function runs."""
+    gateway = deployed.client("apigateway")
+    api_id = _api(deployed)["id"]
+    [profile] = [r for r in gateway.get_resources(restApiId=api_id)["items"] if r["path"] == "/user/profile"]
+    put = gateway.get_method(restApiId=api_id, resourceId=profile["id"], httpMethod="PUT")
+    assert put["requestModels"] == {MODEL_CONTENT_TYPE_KEY: MODEL_NAME}
+    validator = gateway.get_request_validator(restApiId=api_id, requestValidatorId=put["requestValidatorId"])
+    assert (validator["validateRequestBody"], validator["validateRequestParameters"]) == (True, True)
+    model = gateway.get_model(restApiId=api_id, modelName=MODEL_NAME)
+    assert json.loads(model["schema"]) == profile_update_schema()
+    get = gateway.get_method(restApiId=api_id, resourceId=profile["id"], httpMethod="GET")
+    parameters = gateway.get_request_validator(restApiId=api_id, requestValidatorId=get["requestValidatorId"])
+    assert (parameters["name"], parameters.get("validateRequestBody", False)) == ("parameters", False)
+
+
+def stage_is_behind_the_web_acl(deployed: Deployed) -> None:
+    """The e2e run switches `api.waf_enabled` on: managed rule groups and the per-IP rate rule guard the stage."""
+    assert deployed.config.api.waf_enabled, "the end-to-end run must deploy the web ACL"
+    waf = deployed.client("wafv2")
+    stage_arn = f"arn:aws:apigateway:{deployed.config.region}::/restapis/{_api(deployed)['id']}/stages/{STAGE_NAME}"
+    acl = waf.get_web_acl_for_resource(ResourceArn=stage_arn)["WebACL"]
+    assert acl["Name"] == deployed.config.resource_name("junokit-api")
+    assert acl["DefaultAction"] == {"Allow": {}}
+    rules = {rule["Name"]: rule for rule in sorted(acl["Rules"], key=lambda rule: rule["Priority"])}
+    assert list(rules) == [*MANAGED_RULE_GROUPS, RATE_RULE_NAME]
+    for name in MANAGED_RULE_GROUPS:
+        assert rules[name]["Statement"]["ManagedRuleGroupStatement"] == {"Name": name, "VendorName": "AWS"}
+        assert rules[name]["OverrideAction"] == {"None": {}}
+    rate = rules[RATE_RULE_NAME]
+    assert rate["Statement"]["RateBasedStatement"]["Limit"] == deployed.config.api.waf_rate_limit
+    assert rate["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    assert rate["Action"] == {"Block": {}}
+    logging = waf.get_logging_configuration(ResourceArn=acl["ARN"])["LoggingConfiguration"]
+    [destination] = logging["LogDestinationConfigs"]
+    assert destination.endswith(f":log-group:aws-waf-logs-{acl['Name']}")
+    assert logging["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}]
+
+
 def log_groups_keep_the_configured_retention(deployed: Deployed) -> None:
     config = deployed.config
     api = config.resource_name("junokit-api")
@@ -568,12 +627,14 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         feedback_forwarding_is_on,
         identity_reports_bounces_and_complaints_to_the_topic,
         configuration_set_reports_bounces_and_complaints_to_the_topic,
+        configuration_set_requires_tls,
         feedback_topic_is_tagged,
     ),
     StackName.IDENTITY: (
         pool_is_invite_only_with_email_sign_in,
         pool_password_policy_follows_the_config,
         pool_has_the_custom_attributes,
+        pool_mfa_follows_the_config,
         pool_sends_mail_through_the_messaging_identity,
         pool_deletion_protection_follows_the_config,
         pool_is_tagged_and_published,
@@ -589,6 +650,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         cors_names_the_web_origin,
         profile_function_uses_the_data_stacks_table_and_secret,
         profile_routes_invoke_the_profile_function,
+        put_profile_bodies_are_validated_by_the_profile_model,
+        stage_is_behind_the_web_acl,
         log_groups_keep_the_configured_retention,
         account_logging_role_is_registered_where_configured,
         api_and_function_are_tagged,
@@ -626,6 +689,7 @@ def inventory(emulator: Emulator) -> dict[str, set[str]]:
         "kms aliases": {a["AliasName"] for a in c("kms").list_aliases()["Aliases"] if not a["AliasName"].startswith("alias/aws/")},
         "sns subscriptions": {s["SubscriptionArn"] for s in c("sns").list_subscriptions()["Subscriptions"]},
         "s3 buckets": {b["Name"] for b in c("s3").list_buckets()["Buckets"]},
+        "web acls": {a["Name"] for a in c("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]},
     }
 
 

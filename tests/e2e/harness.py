@@ -18,6 +18,7 @@ provider starts (~15 s of CPU) and prove nothing more; the re-plan afterwards sh
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import subprocess
@@ -84,7 +85,9 @@ class EndToEnd:
         self.emulator = emulator
         self.settings = DeploySettings(workdir=workdir)
         self.env = self.settings.environ(emulator.env())
-        self.config = self.settings.config(self.env)
+        # The web ACL is off in every environment by default (cost); switched on here to show it applies.
+        default = self.settings.config(self.env)
+        self.config = dataclasses.replace(default, api=dataclasses.replace(default.api, waf_enabled=True))
         # prod's data stack shares the state bucket under its own key, like a second environment would.
         self.prod_config = load_config("prod", environ={**self.env, "JUNOKIT_ENV": "prod"})
         self.bootstrap = self.config.stack_id(BOOTSTRAP_STACK)

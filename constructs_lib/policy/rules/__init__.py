@@ -5,13 +5,17 @@ from __future__ import annotations
 from constructs_lib.policy.rule import Rule
 from constructs_lib.policy.rules import (
     alarm_actions,
+    api_cognito_authorizer,
     api_method_authorization,
+    cognito_mfa,
+    cognito_password_policy,
     dynamodb_deletion_protection,
     dynamodb_pitr,
     eu_region,
     iam_no_wildcard_action,
     log_retention,
     prod_alarm_coverage,
+    s3_tls_only,
 )
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -23,4 +27,8 @@ ALL_RULES: tuple[Rule, ...] = (
     eu_region.RULE,
     alarm_actions.RULE,
     prod_alarm_coverage.RULE,
+    cognito_mfa.RULE,
+    cognito_password_policy.RULE,
+    api_cognito_authorizer.RULE,
+    s3_tls_only.RULE,
 )

@@ -1,4 +1,4 @@
-"""JK-007: every alarm has an action; an alarm that notifies no one only changes colour on a dashboard."""
+"""JK-011: every alarm has an action; an alarm that notifies no one only changes colour on a dashboard."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def check(element: Element, stack: StackView) -> Iterator[str]:
 
 
 RULE = Rule(
-    id="JK-007",
+    id="JK-011",
     name="AlarmHasAction",
     why="an alarm without an action fires without anyone being told",
     check=check,

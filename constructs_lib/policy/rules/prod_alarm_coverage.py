@@ -1,4 +1,4 @@
-"""JK-008: prod's monitoring stack has alarms on each of the API, the function, the table and SES.
+"""JK-012: prod's monitoring stack has alarms on each of the API, the function, the table and SES.
 
 Checked once per stack (its `stack` element), on the monitoring stack of prod: the alarms are in that stack,
 so a namespace without any alarm there means a part of prod nobody is told about when it breaks.
@@ -44,7 +44,7 @@ def check(element: Element, stack: StackView) -> Iterator[str]:
 
 
 RULE = Rule(
-    id="JK-008",
+    id="JK-012",
     name="ProdAlarmCoverage",
     why="a prod component without an alarm fails silently until a user reports it",
     check=check,

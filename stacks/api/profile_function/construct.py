@@ -40,7 +40,9 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 DEFAULT_STAGING_DIR = Path(tempfile.gettempdir()) / "junokit-lambda"
 # Any fixed time after 1980 (the zip format's epoch) will do.
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
-_RUNTIMES = ("python3.12", "python3.11")
+# python3.13 is the newest Python runtime hashicorp/aws 5.100.0 accepts (its list ends there); AWS runs it on
+# arm64 (Amazon Linux 2023). Older ones stay allowed for a function that must go back.
+_RUNTIMES = ("python3.13", "python3.12", "python3.11")
 _ARCHITECTURES = ("arm64", "x86_64")
 # AWS-managed: xray:PutTraceSegments/PutTelemetryRecords/GetSampling*, which X-Ray only grants on Resource "*".
 XRAY_WRITE_POLICY = "AWSXRayDaemonWriteAccess"
@@ -87,8 +89,8 @@ class ProfileFunctionProps:
     """Reserved concurrent executions: caps cost and protects the table. Default: 5 (allowed 1-1000)."""
     log_retention_days: int = 14
     """Retention of the function's log group. Default: 14 days."""
-    runtime: Literal["python3.12", "python3.11"] = "python3.12"
-    """Lambda Python runtime. Default: python3.12."""
+    runtime: Literal["python3.13", "python3.12", "python3.11"] = "python3.13"
+    """Lambda Python runtime. Default: python3.13, the newest the pinned provider accepts."""
     architecture: Literal["arm64", "x86_64"] = "arm64"
     """Instruction set. Default: arm64 (cheaper per GB-second)."""
     memory_mb: int = 256

@@ -1,4 +1,4 @@
-"""JK-007 AlarmHasAction: every alarm notifies someone."""
+"""JK-011 AlarmHasAction: every alarm notifies someone."""
 
 from __future__ import annotations
 
@@ -31,21 +31,21 @@ def _alarm(**settings: object):
 
 
 def test_compliant_alarm_with_an_action_passes() -> None:
-    assert "JK-007" not in ids(violations(_alarm(alarm_actions=[TOPIC], ok_actions=[TOPIC]), environment="dev"))
+    assert "JK-011" not in ids(violations(_alarm(alarm_actions=[TOPIC], ok_actions=[TOPIC]), environment="dev"))
 
 
 def test_alarm_without_actions_is_a_violation() -> None:
-    assert messages(violations(_alarm(), environment="dev"), "JK-007") == [
+    assert messages(violations(_alarm(), environment="dev"), "JK-011") == [
         "alarm has no alarm_actions; send it to the alert topic"
     ]
 
 
 def test_alarm_with_only_an_ok_action_is_a_violation() -> None:
-    assert "JK-007" in ids(violations(_alarm(ok_actions=[TOPIC]), environment="dev"))
+    assert "JK-011" in ids(violations(_alarm(ok_actions=[TOPIC]), environment="dev"))
 
 
 def test_alarm_with_actions_disabled_is_a_violation() -> None:
-    assert messages(violations(_alarm(alarm_actions=[TOPIC], actions_enabled=False), environment="dev"), "JK-007") == [
+    assert messages(violations(_alarm(alarm_actions=[TOPIC], actions_enabled=False), environment="dev"), "JK-011") == [
         "alarm actions are disabled (actions_enabled = false); enable them"
     ]
 
@@ -54,4 +54,4 @@ def test_composite_alarm_without_actions_is_a_violation() -> None:
     def define(stack: TerraformStack) -> None:
         CloudwatchCompositeAlarm(stack, "composite", alarm_name="any", alarm_rule='ALARM("errors")')
 
-    assert "JK-007" in ids(violations(define, environment="dev"))
+    assert "JK-011" in ids(violations(define, environment="dev"))

@@ -1,4 +1,4 @@
-"""JK-008 ProdAlarmCoverage: prod's monitoring stack alarms on the API, the function, the table and SES."""
+"""JK-012 ProdAlarmCoverage: prod's monitoring stack alarms on the API, the function, the table and SES."""
 
 from __future__ import annotations
 
@@ -58,37 +58,37 @@ def _alarms(*namespaces: str, math_namespace: str | None = None):
 
 
 def test_prod_monitoring_stack_with_every_namespace_passes() -> None:
-    assert "JK-008" not in ids(violations(_alarms(*REQUIRED_NAMESPACES), stack_id=MONITORING))
+    assert "JK-012" not in ids(violations(_alarms(*REQUIRED_NAMESPACES), stack_id=MONITORING))
 
 
 def test_a_metric_math_alarm_counts_for_its_metrics_namespace() -> None:
     define = _alarms("AWS/ApiGateway", "AWS/Lambda", "AWS/SES", math_namespace="AWS/DynamoDB")
-    assert "JK-008" not in ids(violations(define, stack_id=MONITORING))
+    assert "JK-012" not in ids(violations(define, stack_id=MONITORING))
 
 
 def test_prod_monitoring_stack_without_ses_alarms_is_a_violation() -> None:
     define = _alarms("AWS/ApiGateway", "AWS/Lambda", "AWS/DynamoDB")
-    assert messages(violations(define, stack_id=MONITORING), "JK-008") == [
+    assert messages(violations(define, stack_id=MONITORING), "JK-012") == [
         "prod has no alarm on SES (no aws_cloudwatch_metric_alarm in namespace AWS/SES)"
     ]
 
 
 def test_prod_monitoring_stack_without_alarms_names_every_missing_part() -> None:
-    assert messages(violations(_alarms(), stack_id=MONITORING), "JK-008") == [
+    assert messages(violations(_alarms(), stack_id=MONITORING), "JK-012") == [
         f"prod has no alarm on {what} (no aws_cloudwatch_metric_alarm in namespace {namespace})"
         for namespace, what in REQUIRED_NAMESPACES.items()
     ]
 
 
 def test_the_violation_is_reported_on_the_stack() -> None:
-    [found] = [v for v in violations(_alarms("AWS/Lambda"), stack_id=MONITORING) if v.rule.id == "JK-008"][:1]
+    [found] = [v for v in violations(_alarms("AWS/Lambda"), stack_id=MONITORING) if v.rule.id == "JK-012"][:1]
     assert (found.path, found.address) == (MONITORING, f"stack {MONITORING}")
 
 
 def test_rule_applies_to_prod_only() -> None:
     define = _alarms()
-    assert "JK-008" not in ids(violations(define, stack_id="junokit-dev-monitoring", environment="dev"))
+    assert "JK-012" not in ids(violations(define, stack_id="junokit-dev-monitoring", environment="dev"))
 
 
 def test_rule_applies_to_the_monitoring_stack_only() -> None:
-    assert "JK-008" not in ids(violations(_alarms(), stack_id="junokit-prod-api"))
+    assert "JK-012" not in ids(violations(_alarms(), stack_id="junokit-prod-api"))

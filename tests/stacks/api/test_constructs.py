@@ -98,7 +98,7 @@ def test_rest_api_refuses_bad_props(changes: dict[str, object], message: str) ->
 
 FUNCTION_ERRORS = {
     "no concurrency": ({"reserved_concurrency": 0}, "reserved_concurrency 0 is not allowed (allowed: 1-1000)"),
-    "old runtime": ({"runtime": "python3.9"}, "runtime 'python3.9' is not allowed (allowed: python3.12, python3.11)"),
+    "old runtime": ({"runtime": "python3.9"}, "runtime 'python3.9' is not allowed (allowed: python3.13, python3.12, python3.11)"),
     "timeout beyond api gateway": ({"timeout_seconds": 30}, "timeout_seconds 30 is not allowed (allowed: 1-29)"),
     "function name": (
         {"function_name": "junokit profile"},

@@ -221,7 +221,7 @@ def test_preflight_allows_the_primary_origin_and_the_resource_methods(prod: str)
     }
 
 
-@pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX"])
+@pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX", "BAD_REQUEST_BODY"])
 def test_gateway_errors_carry_cors_headers(prod: str, response_type: str) -> None:
     assert Testing.to_have_resource_with_properties(
         prod,
@@ -244,7 +244,7 @@ def test_prod_never_allows_any_origin(prod: str) -> None:
         for name, value in item["response_parameters"].items()
         if name.endswith("Access-Control-Allow-Origin")
     ]
-    assert len(mapped) == 6 and set(mapped) == {"'https://app.junokit.com'"}
+    assert len(mapped) == 7 and set(mapped) == {"'https://app.junokit.com'"}
     assert only_resource(prod, FUNCTION)["environment"]["variables"]["ALLOWED_ORIGINS"] == "https://app.junokit.com"
 
 
@@ -335,7 +335,7 @@ def test_function_runs_python_with_the_handler(dev: str) -> None:
     assert Testing.to_have_resource_with_properties(
         dev,
         FUNCTION,
-        {"function_name": "junokit-profile-dev", "runtime": "python3.12", "handler": "handler.lambda_handler"},
+        {"function_name": "junokit-profile-dev", "runtime": "python3.13", "handler": "handler.lambda_handler"},
     )
 
 

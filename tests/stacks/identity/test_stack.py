@@ -149,6 +149,48 @@ def test_verification_email_sends_a_junokit_code(dev: str) -> None:
     assert "{####}" in template["email_message"]
 
 
+# MFA: TOTP only, optional outside prod, required in prod
+
+
+def test_prod_pool_requires_totp_mfa(prod: str) -> None:
+    pool = only_resource(prod, POOL)
+    assert (pool["mfa_configuration"], pool["software_token_mfa_configuration"]) == ("ON", {"enabled": True})
+
+
+def test_dev_pool_offers_optional_totp_mfa(dev: str) -> None:
+    assert Testing.to_have_resource_with_properties(
+        dev, POOL, {"mfa_configuration": "OPTIONAL", "software_token_mfa_configuration": {"enabled": True}}
+    )
+
+
+def test_no_sms_mfa_is_offered(prod: str, dev: str) -> None:
+    for synthesized in (prod, dev):
+        assert "sms_configuration" not in only_resource(synthesized, POOL)
+
+
+def test_mfa_off_leaves_totp_out() -> None:
+    config = config_for("dev")
+    stack = IdentityStack(Testing.app(), config=replace(config, identity=replace(config.identity, mfa="off")))
+    pool = only_resource(synth(stack), POOL)
+    assert pool["mfa_configuration"] == "OFF"
+    assert "software_token_mfa_configuration" not in pool
+
+
+def test_the_pool_requires_mfa_unless_told_otherwise() -> None:
+    stack = TerraformStack(Testing.app(), "test")
+    InviteOnlyUserPool(
+        stack,
+        "users",
+        props=InviteOnlyUserPoolProps(
+            pool_name="p",
+            email_identity_arn="arn:aws:ses:eu-north-1:123456789012:identity/junokit.com",
+            from_address="Junokit <no-reply@junokit.com>",
+            sign_in_url="https://app.junokit.com/",
+        ),
+    )
+    assert only_resource(synth(stack), POOL)["mfa_configuration"] == "ON"  # type: ignore[arg-type]
+
+
 # Mail through the messaging stack
 
 
@@ -309,6 +351,11 @@ def _sign_in(**props: object) -> None:
 
 
 CONSTRUCT_ERRORS = {
+    "unknown MFA mode": (
+        _pool,
+        {"mfa": "sms"},
+        "InviteOnlyUserPool mfa 'sms' is not allowed (allowed: off, optional, required)",
+    ),
     "short passwords": (
         _pool,
         {"password_min_length": 8},

@@ -81,6 +81,10 @@ def test_configuration_set_carries_the_environment_name(dev: str) -> None:
     )
 
 
+def test_configuration_set_requires_tls(dev: str) -> None:
+    assert Testing.to_have_resource_with_properties(dev, CONFIGURATION_SET, {"delivery_options": {"tls_policy": "Require"}})
+
+
 def test_prod_configuration_set_and_topic_use_plain_names(prod: str) -> None:
     assert Testing.to_have_resource_with_properties(prod, CONFIGURATION_SET, {"name": "junokit-email"})
     assert Testing.to_have_resource_with_properties(prod, TOPIC, {"name": "junokit-email-feedback"})
