@@ -12,17 +12,21 @@ Nothing outside 127.0.0.1 is contacted: `env()` also routes every non-loopback H
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import shutil
 import socket
 import socketserver
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -34,7 +38,49 @@ CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
 }
 # The emulator's certificate is self-signed and made afresh at every start.
-_UNVERIFIED = ssl._create_unverified_context()  # noqa: S323 - loopback emulator only
+_UNVERIFIED = ssl._create_unverified_context()
+
+
+def write_certificate(directory: Path, region: str) -> tuple[Path, Path]:
+    """A fresh self-signed certificate for the emulator: loopback, and every execute-api host of `region`.
+
+    Written to a file (moto's own `--ssl` keeps it in memory) so the functions the emulator runs, and
+    anyone else, can verify the emulator instead of skipping verification.
+    """
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "junokit local AWS emulator")])
+    now = datetime.datetime.now(datetime.UTC)
+    names = [
+        x509.DNSName("localhost"),
+        x509.DNSName(f"*.execute-api.{region}.amazonaws.com"),
+        x509.IPAddress(ipaddress.ip_address(HOST)),
+    ]
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "emulator.crt", directory / "emulator.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    key_path.chmod(0o600)
+    return cert_path, key_path
 
 
 def free_port() -> int:
@@ -95,6 +141,12 @@ class Emulator:
         self._clients: dict[str, Any] = {}
         self._cpu_seconds = 0.0
         self._clients_lock = threading.Lock()
+        self._workdir: Path | None = None
+
+    @property
+    def ca_bundle(self) -> Path | None:
+        """The emulator's certificate (PEM) while it runs: verify against it, e.g. `AWS_CA_BUNDLE`."""
+        return self._workdir / "emulator.crt" if self._workdir else None
 
     @property
     def url(self) -> str:
@@ -160,12 +212,25 @@ class Emulator:
 
     def start(self) -> Emulator:
         self._trap = EgressTrap().start()
+        self._workdir = Path(tempfile.mkdtemp(prefix="junokit-emulator-"))
+        cert, key = write_certificate(self._workdir, self.region)
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "junokit.emulator", "-H", HOST, "-p", str(self.port), "--ssl"],
+            [sys.executable, "-m", "junokit.emulator", "-H", HOST, "-p", str(self.port), "-c", str(cert), "-k", str(key)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            # AWS-managed IAM policies (e.g. AWSXRayDaemonWriteAccess) exist in moto only when asked for.
-            env={**os.environ, **CREDENTIALS, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+            env={
+                **os.environ,
+                **CREDENTIALS,
+                # AWS-managed IAM policies (e.g. AWSXRayDaemonWriteAccess) exist in moto only when asked for.
+                "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+                # moto would add permissive CORS headers to every response, hiding the API's own CORS.
+                "MOTO_DISABLE_GLOBAL_CORS": "true",
+                # For the functions it runs (junokit/emulator_lambda.py): its certificate, a scratch folder,
+                # and the egress trap for anything not on loopback.
+                "JUNOKIT_EMULATOR_CA": str(cert),
+                "JUNOKIT_EMULATOR_WORKDIR": str(self._workdir),
+                "JUNOKIT_EGRESS_PROXY": self._trap.url,
+            },
         )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
@@ -197,6 +262,9 @@ class Emulator:
         self._process = None
         if self._trap:
             self._trap.stop()
+        if self._workdir:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -208,12 +276,20 @@ class Emulator:
 
 
 def serve(argv: list[str] | None = None) -> None:
-    """moto's server with the test-only shims of `junokit.emulator_shims` applied."""
+    """moto's server with the test-only shims of `junokit.emulator_shims` applied, and the deployed REST APIs
+    served on their execute-api host names (`junokit.emulator_apigateway`)."""
     from moto import server
 
     from junokit import emulator_shims
+    from junokit.emulator_apigateway import ExecuteApi
 
     emulator_shims.apply()
+    dispatcher = server.DomainDispatcherApplication
+
+    def application(create_app: object) -> ExecuteApi:
+        return ExecuteApi(dispatcher(create_app))  # type: ignore[arg-type]
+
+    server.DomainDispatcherApplication = application  # type: ignore[assignment,misc]
     server.main(argv)
 
 

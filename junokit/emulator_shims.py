@@ -44,6 +44,37 @@ EMULATOR_GAPS: tuple[tuple[str, str, str], ...] = (
         "SES v2 PutEmailIdentityFeedbackAttributes is not implemented",
         "shim: it sets the identity's FeedbackForwardingStatus, which GetEmailIdentity already returns",
     ),
+    (
+        "aws_api_gateway_* (api: the deployed REST API)",
+        "moto does not serve REST APIs in server mode: no execute-api routing, MOCK and AWS_PROXY integrations "
+        "unimplemented, integration and gateway responses never applied, deployments not snapshotted",
+        "shim (junokit/emulator_apigateway.py): <api-id>.execute-api.<region>.amazonaws.com on the emulator's port "
+        "is served from the stage's deployment snapshot: routing, MOCK with integration responses and their "
+        "headers, AWS_PROXY with the v1 proxy event, gateway responses with their headers",
+    ),
+    (
+        "aws_api_gateway_authorizer (COGNITO_USER_POOLS)",
+        "authorizers are never enforced",
+        "shim: RS256 signature against the issuing pool's JWKS, issuer in the provider ARNs, expiry, token_use; "
+        "claims passed as requestContext.authorizer.claims",
+    ),
+    (
+        "aws_lambda_function (api: the profile function)",
+        "invocation needs Docker; moto never evaluates IAM policies",
+        "shim (junokit/emulator_lambda.py): the deployed zip's handler runs in a Python subprocess with the "
+        "function's environment, timeout and role credentials, AWS calls back to the emulator; crash or timeout "
+        "is a function error (502 behind API Gateway); the role's policies are evaluated for those calls",
+    ),
+    (
+        "API Gateway throttling, usage plans, Lambda concurrency",
+        "not enforced by moto",
+        "not emulated: the configured limits are checked as configuration (tests), never exercised",
+    ),
+    (
+        "Cognito USER_SRP_AUTH (identity: the web client)",
+        "moto runs the SRP exchange but does not verify the password proof; ExplicitAuthFlows are not enforced",
+        "not emulated: the smoke test still signs in with real SRP (pycognito); a wrong password is caught only on AWS",
+    ),
 )
 
 
@@ -165,6 +196,10 @@ def _ses_v2() -> None:
 def apply() -> None:
     from moto.s3.models import FakeBucket
 
+    from junokit import emulator_apigateway, emulator_lambda
+
     FakeBucket.get_permission = lambda self, action, resource: _secure_transport_permission(self, action, resource)  # type: ignore[method-assign]
     _ses_v1()
     _ses_v2()
+    emulator_lambda.apply()
+    emulator_apigateway.apply()
