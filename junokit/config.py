@@ -120,6 +120,10 @@ class ApiSettings:
     """Whether this environment owns the account-wide API Gateway CloudWatch role."""
     lambda_reserved_concurrency: int = 5
     """Reserved concurrency of the profile function."""
+    custom_domain: str = ""
+    """The API's own host name (e.g. api.junokit.com). Empty: the stage's execute-api URL is published."""
+    custom_domain_certificate_arn: str = ""
+    """ACM certificate for `custom_domain`, in the environment's region (a regional domain); required with it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -354,6 +358,21 @@ def _validate(config: EnvironmentConfig) -> None:
         raise ConfigError("identity.custom_domain and identity.custom_domain_certificate_arn must be set together")
     _validate_messaging(config.messaging)
     _validate_identity(config.identity)
+    _validate_api_domain(config)
+
+
+def _validate_api_domain(config: EnvironmentConfig) -> None:
+    api = config.api
+    if bool(api.custom_domain) != bool(api.custom_domain_certificate_arn):
+        raise ConfigError("api.custom_domain and api.custom_domain_certificate_arn must be set together")
+    if api.custom_domain and not DOMAIN_RE.match(api.custom_domain):
+        raise ConfigError(f"api.custom_domain {api.custom_domain!r} is not a valid DNS name (e.g. api.junokit.com)")
+    pattern = rf"arn:aws:acm:{re.escape(config.region)}:\d{{12}}:certificate/[0-9a-f-]+"
+    if api.custom_domain_certificate_arn and not re.fullmatch(pattern, api.custom_domain_certificate_arn):
+        raise ConfigError(
+            f"api.custom_domain_certificate_arn {api.custom_domain_certificate_arn!r} is not allowed "
+            f"(allowed: an ACM certificate ARN in {config.region}, the API's region)"
+        )
 
 
 def _validate_messaging(messaging: MessagingSettings) -> None:

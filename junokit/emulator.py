@@ -132,8 +132,17 @@ class EgressTrap:
 class Emulator:
     """moto server in a child process, on loopback only."""
 
-    def __init__(self, *, port: int | None = None, region: str = "eu-north-1", startup_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        region: str = "eu-north-1",
+        startup_timeout: float = 30.0,
+        managed_policies: bool = True,
+    ) -> None:
         self.port = port or free_port()
+        self.managed_policies = managed_policies
+        """Load AWS-managed IAM policies (the api stack attaches one); ~5 s of CPU at the first IAM call."""
         self.region = region
         self.startup_timeout = startup_timeout
         self._process: subprocess.Popen[bytes] | None = None
@@ -222,7 +231,7 @@ class Emulator:
                 **os.environ,
                 **CREDENTIALS,
                 # AWS-managed IAM policies (e.g. AWSXRayDaemonWriteAccess) exist in moto only when asked for.
-                "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+                "MOTO_IAM_LOAD_MANAGED_POLICIES": "true" if self.managed_policies else "",
                 # moto would add permissive CORS headers to every response, hiding the API's own CORS.
                 "MOTO_DISABLE_GLOBAL_CORS": "true",
                 # For the functions it runs (junokit/emulator_lambda.py): its certificate, a scratch folder,

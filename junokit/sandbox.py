@@ -81,6 +81,10 @@ def run(*, workdir: Path, port: int | None, teardown: bool) -> int:
             _say("torn down; stopping the emulator")
             return 0
         _say(
+            "smoke test it (in another shell): make smoke JUNOKIT_AWS_ENDPOINT="
+            f'{emulator.url} SMOKE_ARGS="--outputs {outputs_file} --ca-bundle {emulator.ca_bundle}"'
+        )
+        _say(
             f"running; try: AWS_ENDPOINT_URL={emulator.url} AWS_ACCESS_KEY_ID=testing "
             f"AWS_SECRET_ACCESS_KEY=testing aws --region {config.region} --no-verify-ssl dynamodb list-tables\n"
             "   Ctrl-C stops the emulator (everything in it is gone)."

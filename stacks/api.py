@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from constructs_lib.api_domain import ApiDomain, ApiDomainProps
 from constructs_lib.api_gateway_account import ApiGatewayCloudWatchRole, ApiGatewayCloudWatchRoleProps
 from constructs_lib.profile_function import ProfileFunction, ProfileFunctionProps
 from constructs_lib.rest_api import LambdaProxy, MockResponse, RestApi, RestApiProps, Route
@@ -73,4 +74,19 @@ class ApiStack(JunokitStack):
                 stage_depends_on=stage_depends_on,
             ),
         )
-        self.publish(ApiOutputs.API_URL, self.api.invoke_url, description="Base URL of the REST API stage (v1)")
+        api_url = self.api.invoke_url
+        if api.custom_domain:
+            self.domain = ApiDomain(
+                self,
+                "api-domain",
+                props=ApiDomainProps(
+                    domain_name=api.custom_domain,
+                    certificate_arn=api.custom_domain_certificate_arn,
+                    rest_api_id=self.api.rest_api_id,
+                    stage_name=self.api.stage_name,
+                    hosted_zone_id=config.messaging.hosted_zone_id,
+                ),
+            )
+            self.domain.mapping.node.add_dependency(self.api.stage)
+            api_url = self.domain.url
+        self.publish(ApiOutputs.API_URL, api_url, description="Base URL of the REST API stage (v1)")

@@ -182,7 +182,7 @@ class Api:
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[Api]:
-    with Emulator() as emulator:
+    with Emulator(managed_policies=False) as emulator:
         yield Api(emulator)
 
 

@@ -180,8 +180,12 @@ class Target:
 
         options: dict[str, Any] = {"region_name": self.region, "config": Config(retries={"max_attempts": 3})}
         if self.endpoint_url:
+            from junokit.emulator import CREDENTIALS
+
+            # An emulator gets its dummy credentials, never the operator's real ones.
             options["endpoint_url"] = self.endpoint_url
             options["verify"] = str(self.ca_bundle) if self.ca_bundle else False
+            options.update({name.lower(): value for name, value in CREDENTIALS.items()})
         return boto3.client(service, **options)
 
     def http(self) -> HttpClient:
