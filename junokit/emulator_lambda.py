@@ -1,7 +1,8 @@
 """Lambda invocation inside the emulator without Docker, and IAM enforced on what a function calls.
 
 moto runs a function only in a Docker container (its "simple" backend answers canned text). Here the
-deployed zip is unpacked and its handler runs in a fresh Python process (`junokit/lambda_bootstrap.py`)
+deployed zip is unpacked and its handler runs in a Python process (`junokit/lambda_bootstrap.py`), kept
+warm between invocations as Lambda keeps an execution environment (a new one for changed code or settings),
 with the function's environment variables and timeout, and with credentials of its own role (moto STS
 `AssumeRole`), its AWS calls pointed back at the emulator (`AWS_ENDPOINT_URL`, the emulator's CA
 certificate) and any other HTTP(S) traffic to the egress trap. A crash or a timeout is a function error,
@@ -96,7 +97,7 @@ def _role_credentials(function: Any) -> dict[str, str]:
     }
 
 
-def function_environment(function: Any, request_id: str) -> dict[str, str]:
+def function_environment(function: Any) -> dict[str, str]:
     """What the handler's process sees: Lambda's reserved variables, the function's own, nothing of ours."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -112,7 +113,6 @@ def function_environment(function: Any, request_id: str) -> dict[str, str]:
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.function_name}",
         "_HANDLER": function.handler,
         "JUNOKIT_FUNCTION_ARN": function.function_arn,
-        "JUNOKIT_REQUEST_ID": request_id,
     }
     env.update({str(k): str(v) for k, v in (function.environment_vars or {}).items()})
     env.update(_role_credentials(function))
@@ -127,35 +127,124 @@ def function_environment(function: Any, request_id: str) -> dict[str, str]:
     return env
 
 
-def invoke(function: Any, event: object, *, request_id: str | None = None) -> Invocation:
-    """Run the handler of `function` (a moto LambdaFunction) on `event`, within the function's timeout."""
-    request_id = request_id or str(uuid.uuid4())
-    started = time.monotonic()
-    env = function_environment(function, request_id)
-    command = [sys.executable, "-I", str(BOOTSTRAP), str(_code_dir(function)), function.handler]
-    try:
-        done = subprocess.run(
-            command,
-            input=json.dumps(event).encode(),
-            capture_output=True,
-            env=env,
-            timeout=float(function.timeout),
-            check=False,
+class _ExecutionEnvironment:
+    """One warm process of a function (`lambda_bootstrap.py`), serving one invocation at a time.
+
+    Killed on a timeout; gone when its handler crashed the process. Its stderr is read on a thread, so a
+    chatty handler never blocks on a full pipe.
+    """
+
+    def __init__(self, function: Any) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", str(BOOTSTRAP), str(_code_dir(function)), function.handler],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=function_environment(function),
         )
-    except subprocess.TimeoutExpired as expired:
+        self._log = bytearray()
+        self._log_changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read_log, daemon=True)
+        self._reader.start()
+
+    def _read_log(self) -> None:
+        assert self.process.stderr is not None
+        while chunk := self.process.stderr.read1(65536):  # type: ignore[attr-defined]
+            with self._log_changed:
+                self._log.extend(chunk)
+                self._log_changed.notify_all()
+        with self._log_changed:
+            self._log_changed.notify_all()
+
+    def _take_log(self, until: bytes, wait: float) -> str:
+        deadline = time.monotonic() + wait
+        with self._log_changed:
+            while until not in self._log and self._reader.is_alive() and time.monotonic() < deadline:
+                self._log_changed.wait(timeout=max(0.0, deadline - time.monotonic()))
+            end = self._log.find(until)
+            end = len(self._log) if end < 0 else end + len(until)
+            taken = bytes(self._log[:end])
+            del self._log[:end]
+        return _text(taken).strip()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def run(self, event: object, request_id: str, timeout: float) -> Invocation:
+        import selectors
+
+        started = time.monotonic()
+        assert self.process.stdin is not None and self.process.stdout is not None
+        try:
+            self.process.stdin.write((json.dumps({"requestId": request_id, "event": event}) + "\n").encode())
+            self.process.stdin.flush()
+        except OSError:
+            pass  # died already: read the exit below
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            ready = selector.select(timeout=timeout)
+        line = self.process.stdout.readline() if ready else None
         seconds = time.monotonic() - started
-        message = f"{request_id} Task timed out after {float(function.timeout):.2f} seconds"
-        logs = _text(expired.stderr) + f"\n{message}"
-        return Invocation(payload=json.dumps({"errorMessage": message}), errored=True, logs=logs, seconds=seconds)
-    seconds = time.monotonic() - started
-    logs = _text(done.stderr)
-    payload = _text(done.stdout)
-    if done.returncode != 0 and not payload:
-        payload = json.dumps(
-            {"errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status {done.returncode}",
-             "errorType": "Runtime.ExitError"}
-        )
-    return Invocation(payload=payload, errored=done.returncode != 0, logs=logs, seconds=seconds)
+        if line is None:
+            self.kill()
+            message = f"{request_id} Task timed out after {timeout:.2f} seconds"
+            logs = self._take_log(b"\0", 0.5) + f"\n{message}"
+            return Invocation(payload=json.dumps({"errorMessage": message}), errored=True, logs=logs, seconds=seconds)
+        if not line:
+            code = self.process.wait()
+            logs = self._take_log(b"\0", 0.5)
+            error = {
+                "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status {code}",
+                "errorType": "Runtime.ExitError",
+            }
+            return Invocation(payload=json.dumps(error), errored=True, logs=logs, seconds=seconds)
+        answer = json.loads(line)
+        logs = self._take_log(f"END RequestId: {request_id}".encode(), 1.0)
+        return Invocation(payload=answer["payload"], errored=bool(answer["errored"]), logs=logs, seconds=seconds)
+
+    def kill(self) -> None:
+        if self.alive():
+            self.process.kill()
+        self.process.wait()
+
+
+_IDLE: dict[tuple[str, ...], list[_ExecutionEnvironment]] = {}
+_IDLE_LOCK = threading.Lock()
+_MAX_IDLE = 4
+
+
+def _environment_key(function: Any) -> tuple[str, ...]:
+    """A warm process is reused only for the same code, handler, settings and role."""
+    settings = json.dumps(
+        [function.environment_vars or {}, function.timeout, function.memory_size, function.role], sort_keys=True
+    )
+    code = hashlib.sha256(function.code_bytes).hexdigest()
+    return (function.function_arn, code, function.handler, settings)
+
+
+def invoke(function: Any, event: object, *, request_id: str | None = None) -> Invocation:
+    """Run the handler of `function` (a moto LambdaFunction) on `event`, within the function's timeout.
+
+    A warm execution environment of the same code and configuration is reused when one is idle (as Lambda
+    does); otherwise a new one starts (a cold start, counted in the time).
+    """
+    request_id = request_id or str(uuid.uuid4())
+    key = _environment_key(function)
+    with _IDLE_LOCK:
+        idle = _IDLE.get(key, [])
+        worker = idle.pop() if idle else None
+    if worker is None or not worker.alive():
+        worker = _ExecutionEnvironment(function)
+    invocation = worker.run(event, request_id, float(function.timeout))
+    if worker.alive():
+        with _IDLE_LOCK:
+            pool = _IDLE.setdefault(key, [])
+            if len(pool) < _MAX_IDLE:
+                pool.append(worker)
+                worker = None
+        if worker is not None:
+            worker.kill()
+    return invocation
 
 
 def _text(data: bytes | str | None) -> str:

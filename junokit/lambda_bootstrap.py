@@ -1,11 +1,13 @@
-"""The emulator's Lambda runtime: runs one invocation of a deployed function's handler, then exits.
+"""The emulator's Lambda runtime: one execution environment of a deployed function, serving invocations.
 
 Started by `junokit.emulator_lambda` as `python -I lambda_bootstrap.py <task dir> <module.function>` with
-the function's environment; the event arrives as JSON on stdin. Like the Lambda Python runtime it puts the
-task folder first on `sys.path`, logs through the root logger (`[LEVEL] time request-id message`), and
-hands the handler a context object. The handler's result (or, when it raises, the runtime's error object)
-is written as JSON to the original stdout; everything the handler prints goes to stderr, which the
-emulator keeps as the invocation's log. Standard library only: this file runs outside the project.
+the function's environment. Like the Lambda Python runtime it puts the task folder first on `sys.path`,
+imports the handler once (module state survives between invocations, as in a warm Lambda), logs through the
+root logger (`[LEVEL] time request-id message`) and hands the handler a context object. Each invocation is
+one JSON line `{"requestId", "event"}` on stdin; its answer is one JSON line `{"payload", "errored"}` on the
+original stdout (the handler's result, or the runtime's error object when it raised), after an
+`END RequestId: <id>` line on stderr, where everything the handler prints goes. Standard library only:
+this file runs outside the project.
 """
 
 from __future__ import annotations
@@ -51,34 +53,48 @@ class _RequestIdFilter(logging.Filter):
 
 def main(argv: list[str]) -> int:
     task_dir, handler_name = argv[1], argv[2]
-    result_stream = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    results = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     sys.stdout = sys.stderr  # the handler's prints are log lines, as in Lambda
-    request_id = os.environ.get("JUNOKIT_REQUEST_ID", "-")
     timeout = float(os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT", "3"))
-    context = LambdaContext(request_id, time.monotonic() + timeout)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s"))
-    handler.addFilter(_RequestIdFilter(request_id))
-    logging.getLogger().addHandler(handler)
+    request_ids = _RequestIdFilter("-")
+    log_handler = logging.StreamHandler(sys.stderr)
+    log_handler.setFormatter(
+        logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s")
+    )
+    log_handler.addFilter(request_ids)
+    logging.getLogger().addHandler(log_handler)
     sys.path.insert(0, task_dir)
     os.chdir(task_dir)
-    event = json.loads(sys.stdin.read() or "{}")
+    function: Any = None
+    init_error: Exception | None = None
     try:
         module_name, _, function_name = handler_name.rpartition(".")
         function = getattr(importlib.import_module(module_name), function_name)
-        result: Any = function(event, context)
-        payload = json.dumps(result)
-        code = 0
-    except Exception as error:  # noqa: BLE001 - reported to the caller as the runtime does
-        frames = traceback.format_tb(error.__traceback__)
-        payload = json.dumps(
-            {"errorMessage": str(error), "errorType": type(error).__name__, "requestId": request_id, "stackTrace": frames}
-        )
-        print(f"[ERROR] {type(error).__name__}: {error}", file=sys.stderr)
-        code = 1
-    result_stream.write(payload)
-    result_stream.flush()
-    return code
+    except Exception as error:  # noqa: BLE001 - an init error fails every invocation, as in Lambda
+        init_error = error
+    for line in sys.stdin:
+        message = json.loads(line)
+        request_id = str(message["requestId"])
+        request_ids.request_id = request_id
+        print(f"START RequestId: {request_id}", file=sys.stderr, flush=True)
+        try:
+            if init_error is not None:
+                raise init_error
+            result = function(message["event"], LambdaContext(request_id, time.monotonic() + timeout))
+            answer = {"payload": json.dumps(result), "errored": False}
+        except Exception as error:  # noqa: BLE001 - reported to the caller as the runtime does
+            error_object = {
+                "errorMessage": str(error),
+                "errorType": type(error).__name__,
+                "requestId": request_id,
+                "stackTrace": traceback.format_tb(error.__traceback__),
+            }
+            print(f"[ERROR] {type(error).__name__}: {error}", file=sys.stderr)
+            answer = {"payload": json.dumps(error_object), "errored": True}
+        print(f"END RequestId: {request_id}", file=sys.stderr, flush=True)
+        results.write(json.dumps(answer) + "\n")
+        results.flush()
+    return 0
 
 
 if __name__ == "__main__":

@@ -24,7 +24,11 @@ REGION = "eu-north-1"
 HANDLER = '''
 import json, os, time, boto3
 
+INVOCATIONS = 0
+
 def handler(event, context):
+    global INVOCATIONS
+    INVOCATIONS += 1
     mode = (event.get("queryStringParameters") or {}).get("mode")
     if mode == "crash":
         raise RuntimeError("boom")
@@ -34,7 +38,8 @@ def handler(event, context):
         os._exit(3)
     if mode == "garbage":
         return "not a proxy response"
-    result = {"event": event, "remaining": context.get_remaining_time_in_millis(), "table": os.environ["TABLE_NAME"]}
+    result = {"event": event, "remaining": context.get_remaining_time_in_millis(), "table": os.environ["TABLE_NAME"],
+              "invocations": INVOCATIONS, "pid": os.getpid()}
     if mode == "table":
         try:
             boto3.client("dynamodb").get_item(TableName=os.environ["TABLE_NAME"], Key={"id": {"S": "x"}})
@@ -246,12 +251,10 @@ def test_the_id_token_reaches_the_function_as_claims_in_a_v1_proxy_event(api: Ap
     assert 0 < response.json()["remaining"] <= 2000
 
 
-@pytest.mark.parametrize(
-    "case", ["none", "malformed", "foreign key", "expired", "other pool", "access token", "tampered"]
-)
-def test_the_authorizer_refuses_bad_tokens_with_401_and_gateway_headers(api: Api, case: str) -> None:
+@pytest.fixture(scope="module")
+def bad_tokens(api: Api) -> dict[str, str | None]:
     good = api.token()
-    tokens = {
+    return {
         "none": None,
         "malformed": "not-a-jwt",
         "foreign key": foreign_token(good),
@@ -260,7 +263,16 @@ def test_the_authorizer_refuses_bad_tokens_with_401_and_gateway_headers(api: Api
         "access token": api.token(kind="AccessToken"),
         "tampered": good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB"),
     }
-    headers = {"Authorization": tokens[case]} if tokens[case] else {}
+
+
+@pytest.mark.parametrize(
+    "case", ["none", "malformed", "foreign key", "expired", "other pool", "access token", "tampered"]
+)
+def test_the_authorizer_refuses_bad_tokens_with_401_and_gateway_headers(
+    api: Api, bad_tokens: dict[str, str | None], case: str
+) -> None:
+    token = bad_tokens[case]
+    headers = {"Authorization": token} if token else {}
     response = api.get("/v1/items", **headers)
     assert response.status == 401, response.body
     assert response.headers["access-control-allow-origin"] == ORIGIN
@@ -319,6 +331,16 @@ def test_a_stage_serves_its_deployment_not_later_changes(api: Api) -> None:
         api.mock(health, "GET", {"Access-Control-Allow-Origin": ORIGIN}, body='{"status":"ok"}')
         apigw.create_deployment(restApiId=api.api_id, stageName="v1")
     assert api.get("/v1/health").status == 200
+
+
+def test_a_warm_execution_environment_is_reused_and_a_new_one_follows_a_code_change(api: Api) -> None:
+    token = api.token()
+    first, second = (api.get("/v1/items", Authorization=token).json() for _ in range(2))
+    assert second["pid"] == first["pid"] and second["invocations"] == first["invocations"] + 1
+    awslambda = api.emulator.client("lambda")
+    awslambda.update_function_code(FunctionName="echo", ZipFile=_zip(HANDLER + "\n# changed\n"))
+    third = api.get("/v1/items", Authorization=token).json()
+    assert third["pid"] != first["pid"] and third["invocations"] == 1
 
 
 def test_the_invoke_api_runs_the_handler_too(api: Api) -> None:
