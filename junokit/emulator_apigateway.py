@@ -21,6 +21,9 @@ other request goes to moto unchanged.
 - **AWS_PROXY to Lambda**: the v1 proxy event; API Gateway must be allowed to invoke the function (its
   resource policy, by source ARN); the function runs in `junokit.emulator_lambda`; a function error, a
   timeout or a malformed result is a 502.
+- **Custom domain names**: a request whose Host is a custom domain name the emulator holds is routed by
+  its base path mappings to an API's stage (longest base path first; `(none)` maps the root), as the
+  regional domain would after DNS.
 - **Gateway responses**: errors are rendered from the API's gateway responses (the specific type, else
   DEFAULT_4XX / DEFAULT_5XX) with their headers, status code and template, as AWS does.
 
@@ -566,13 +569,19 @@ def serve(request: Request) -> Response:
     return response
 
 
-def _request_from(environ: dict[str, Any], match: re.Match[str]) -> Request:
-    from urllib.parse import parse_qsl, unquote
+def _raw_path(environ: dict[str, Any]) -> tuple[str, str]:
+    """The request's path (percent-decoded) and query string."""
+    from urllib.parse import unquote
 
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
     path, _, query = raw.partition("?")
-    if not query:
-        query = environ.get("QUERY_STRING", "")
+    return unquote(path) or "/", query or environ.get("QUERY_STRING", "")
+
+
+def _request_from(environ: dict[str, Any], api_id: str, region: str) -> Request:
+    from urllib.parse import parse_qsl
+
+    path, query = _raw_path(environ)
     headers: list[tuple[str, str]] = []
     for key, value in environ.items():
         if key.startswith("HTTP_"):
@@ -584,16 +593,37 @@ def _request_from(environ: dict[str, Any], match: re.Match[str]) -> Request:
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length > 0 else b""
     return Request(
-        api_id=match.group("api"),
-        region=match.group("region"),
+        api_id=api_id,
+        region=region,
         method=environ.get("REQUEST_METHOD", "GET").upper(),
-        path=unquote(path) or "/",
+        path=path,
         query=parse_qsl(query, keep_blank_values=True),
         headers=headers,
         body=body,
         source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
         host=environ.get("HTTP_HOST", ""),
     )
+
+
+def custom_domain_route(host: str, path: str) -> tuple[str, str, str] | None:
+    """(api id, region, path as `/<stage>/...`) for a request to a custom domain name, by its base paths."""
+    from moto.apigateway.models import apigateway_backends
+
+    name = host.split(":")[0].lower()
+    for account in list(apigateway_backends.keys()):
+        for region in list(apigateway_backends[account].keys()):
+            backend = apigateway_backends[account][region]
+            if name not in backend.domain_names:
+                continue
+            mappings = list((backend.base_path_mappings.get(name) or {}).values())
+            segments = [part for part in path.split("/") if part]
+            for mapping in sorted(mappings, key=lambda m: m.base_path == "(none)"):
+                base = [] if mapping.base_path == "(none)" else mapping.base_path.split("/")
+                if segments[: len(base)] == base and mapping.stage:
+                    rest = "/".join(segments[len(base) :])
+                    return mapping.rest_api_id, region, f"/{mapping.stage}/{rest}"
+            return "", region, ""  # the domain exists, no base path matches: API Gateway's 403 Forbidden
+    return None
 
 
 class ExecuteApi:
@@ -603,15 +633,34 @@ class ExecuteApi:
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        match = HOST_PATTERN.match(environ.get("HTTP_HOST", "").lower())
-        if match is None:
+        host = environ.get("HTTP_HOST", "").lower()
+        match = HOST_PATTERN.match(host)
+        if match is not None:
+            request = _request_from(environ, match.group("api"), match.group("region"))
+        elif "." in host and not host.split(":")[0].replace(".", "").isdigit():
+            route = custom_domain_route(host, _raw_path(environ)[0])
+            if route is None:
+                return self.app(environ, start_response)  # not ours: moto's, with its body unread
+            request = _request_from(environ, route[0], route[1])
+            request.path = route[2]
+            if not request.api_id:
+                return _send(Response(status=403, headers={"Content-Type": "application/json"},
+                                      body=b'{"message":"Forbidden"}'), start_response)
+        else:
             return self.app(environ, start_response)
-        response = serve(_request_from(environ, match))
-        reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-                  413: "Request Entity Too Large", 500: "Internal Server Error", 502: "Bad Gateway"}
-        headers = [*response.headers.items(), ("Content-Length", str(len(response.body)))]
-        start_response(f"{response.status} {reason.get(response.status, 'Status')}", headers)
-        return [response.body]
+        return _send(serve(request), start_response)
+
+
+def _send(response: Response, start_response: Callable[..., Any]) -> Iterable[bytes]:
+    from http import HTTPStatus
+
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = "Status"
+    headers = [*response.headers.items(), ("Content-Length", str(len(response.body)))]
+    start_response(f"{response.status} {reason}", headers)
+    return [response.body]
 
 
 def apply() -> None:

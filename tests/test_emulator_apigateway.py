@@ -347,3 +347,17 @@ def test_the_invoke_api_runs_the_handler_too(api: Api) -> None:
     payload = {"queryStringParameters": None, "httpMethod": "GET"}
     result = api.emulator.client("lambda").invoke(FunctionName="echo", Payload=json.dumps(payload))
     assert json.loads(json.loads(result["Payload"].read())["body"])["event"] == payload
+
+
+def test_a_custom_domain_reaches_the_stage_through_its_base_path_mapping(api: Api) -> None:
+    apigw = api.emulator.client("apigateway")
+    certificate = "arn:aws:acm:eu-north-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+    apigw.create_domain_name(
+        domainName="api.junokit.test", regionalCertificateArn=certificate, endpointConfiguration={"types": ["REGIONAL"]}
+    )
+    apigw.create_base_path_mapping(domainName="api.junokit.test", restApiId=api.api_id, basePath="v1", stage="v1")
+    http = HttpClient(resolve={"api.junokit.test": ("127.0.0.1", api.emulator.port)}, ca_bundle=api.emulator.ca_bundle)
+    response = http.request("GET", "https://api.junokit.test/v1/health")
+    assert (response.status, response.json()) == (200, {"status": "ok"})
+    outside = http.request("GET", "https://api.junokit.test/health")  # no base path matches
+    assert (outside.status, outside.json()) == (403, {"message": "Forbidden"})
