@@ -142,6 +142,7 @@ class _ExecutionEnvironment:
             stderr=subprocess.PIPE,
             env=function_environment(function),
         )
+        self.initialized = False
         self._log = bytearray()
         self._log_changed = threading.Condition()
         self._reader = threading.Thread(target=self._read_log, daemon=True)
@@ -170,9 +171,24 @@ class _ExecutionEnvironment:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def run(self, event: object, request_id: str, timeout: float) -> Invocation:
+    def _line(self, timeout: float) -> bytes | None:
+        """The next line on the result channel; None when none came within `timeout` (b"" at its end)."""
         import selectors
 
+        assert self.process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            ready = selector.select(timeout=timeout)
+        return self.process.stdout.readline() if ready else None
+
+    def run(self, event: object, request_id: str, timeout: float) -> Invocation:
+        if not self.initialized:
+            self.initialized = True
+            if not self._line(INIT_TIMEOUT):
+                self.kill()
+                error = {"errorMessage": f"RequestId: {request_id} Error: Init failed or timed out",
+                         "errorType": "Runtime.InitError"}
+                return Invocation(payload=json.dumps(error), errored=True, logs=self._take_log(b"\0", 0.5), seconds=0.0)
         started = time.monotonic()
         assert self.process.stdin is not None and self.process.stdout is not None
         try:
@@ -180,10 +196,7 @@ class _ExecutionEnvironment:
             self.process.stdin.flush()
         except OSError:
             pass  # died already: read the exit below
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            ready = selector.select(timeout=timeout)
-        line = self.process.stdout.readline() if ready else None
+        line = self._line(timeout)
         seconds = time.monotonic() - started
         if line is None:
             self.kill()
@@ -208,6 +221,9 @@ class _ExecutionEnvironment:
         self.process.wait()
 
 
+INIT_TIMEOUT = 60.0
+"""Seconds an execution environment may take to start and import the handler (Lambda allows 10; the
+emulator's machine may be loaded), not counted in the function's timeout, as on Lambda."""
 _IDLE: dict[tuple[str, ...], list[_ExecutionEnvironment]] = {}
 _IDLE_LOCK = threading.Lock()
 _MAX_IDLE = 4

@@ -61,9 +61,10 @@ EMULATOR_GAPS: tuple[tuple[str, str, str], ...] = (
     (
         "aws_lambda_function (api: the profile function)",
         "invocation needs Docker; moto never evaluates IAM policies",
-        "shim (junokit/emulator_lambda.py): the deployed zip's handler runs in a Python subprocess with the "
-        "function's environment, timeout and role credentials, AWS calls back to the emulator; crash or timeout "
-        "is a function error (502 behind API Gateway); the role's policies are evaluated for those calls",
+        "shim (junokit/emulator_lambda.py): the deployed zip's handler runs in a warm Python subprocess with the "
+        "function's environment, timeout (init not counted, as on Lambda) and role credentials, AWS calls back to "
+        "the emulator; crash or timeout is a function error (502 behind API Gateway); the role's policies are "
+        "evaluated for those calls",
     ),
     (
         "API Gateway throttling, usage plans, Lambda concurrency",

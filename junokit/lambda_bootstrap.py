@@ -2,7 +2,8 @@
 
 Started by `junokit.emulator_lambda` as `python -I lambda_bootstrap.py <task dir> <module.function>` with
 the function's environment. Like the Lambda Python runtime it puts the task folder first on `sys.path`,
-imports the handler once (module state survives between invocations, as in a warm Lambda), logs through the
+imports the handler once in an init phase that ends with a `{"ready": true}` line (not counted in the
+function's timeout) (module state survives between invocations, as in a warm Lambda), logs through the
 root logger (`[LEVEL] time request-id message`) and hands the handler a context object. Each invocation is
 one JSON line `{"requestId", "event"}` on stdin; its answer is one JSON line `{"payload", "errored"}` on the
 original stdout (the handler's result, or the runtime's error object when it raised), after an
@@ -68,10 +69,16 @@ def main(argv: list[str]) -> int:
     function: Any = None
     init_error: Exception | None = None
     try:
+        # Init phase, outside the function's timeout as in Lambda. boto3 is loaded here because the Lambda
+        # runtime's copy is already on disk and warm; a loaded test machine can take seconds to import it.
+        import boto3  # type: ignore[import-untyped]  # noqa: F401
+
         module_name, _, function_name = handler_name.rpartition(".")
         function = getattr(importlib.import_module(module_name), function_name)
     except Exception as error:  # noqa: BLE001 - an init error fails every invocation, as in Lambda
         init_error = error
+    results.write(json.dumps({"ready": True}) + "\n")
+    results.flush()
     for line in sys.stdin:
         message = json.loads(line)
         request_id = str(message["requestId"])
