@@ -12,68 +12,30 @@ yet) is reported as failed. The summary is `tools.plan_review`'s; the exit statu
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from junokit.config import PROJECT_ROOT
-from junokit.contract import BOOTSTRAP_STACK
-from junokit.terraform import TerraformSetupError, cli_env
+from constructs_lib.config import PROJECT_ROOT
 from tools import plan_review
+from tools.manifest import Manifest, ManifestError, StackInfo
+from tools.terraform import TerraformSetupError, cli_env
 
 _TAIL_LINES = 25
 
 
-class ManifestError(ValueError):
-    """The synthesized output is missing or not cdktf's; one line."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Stack:
-    name: str
-    directory: Path
-    dependencies: tuple[str, ...]
-
-
-def stacks_in_order(outdir: Path) -> list[Stack]:
-    """The synthesized stacks, producers before consumers (ties keep synth order), bootstrap left out."""
-    manifest_file = outdir / "manifest.json"
-    try:
-        manifest = json.loads(manifest_file.read_text())
-    except FileNotFoundError:
-        raise ManifestError(f"{manifest_file} not found; synthesize first (make synth)") from None
-    except ValueError as error:
-        raise ManifestError(f"{manifest_file} is not JSON: {error}") from None
-    entries: Mapping[str, Mapping[str, object]] = manifest.get("stacks") or {}
-    stacks = {
-        name: Stack(
-            name=name,
-            directory=outdir / str(entry["workingDirectory"]),
-            dependencies=tuple(str(d) for d in entry.get("dependencies") or ()),  # type: ignore[union-attr]
-        )
-        for name, entry in entries.items()
-        if not name.endswith(f"-{BOOTSTRAP_STACK}")
-    }
-    ordered: list[Stack] = []
-    placed: set[str] = set()
-    while len(ordered) < len(stacks):
-        ready = [s for s in stacks.values() if s.name not in placed and all(d in placed or d not in stacks for d in s.dependencies)]
-        if not ready:
-            raise ManifestError(f"stack dependencies form a cycle: {sorted(set(stacks) - placed)}")
-        ordered.append(ready[0])
-        placed.add(ready[0].name)
-    return ordered
+def stacks_in_order(outdir: Path) -> list[StackInfo]:
+    """The synthesized stacks, producers before consumers, bootstrap left out."""
+    return Manifest.load(outdir).in_order()
 
 
 def _run(args: Sequence[str], cwd: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(args), cwd=cwd, env=dict(env), capture_output=True, text=True, check=False)
 
 
-def plan_stack(stack: Stack, plans: Path, env: Mapping[str, str]) -> Path | str:
+def plan_stack(stack: StackInfo, plans: Path, env: Mapping[str, str]) -> Path | str:
     """The `terraform show -json` file of the stack's plan, or the tail of Terraform's error output."""
     steps = (
         ["terraform", "init", "-input=false", "-no-color"],
@@ -88,7 +50,7 @@ def plan_stack(stack: Stack, plans: Path, env: Mapping[str, str]) -> Path | str:
     if shown.returncode != 0:
         return shown.stderr.strip()
     plans.mkdir(parents=True, exist_ok=True)
-    target = plans / f"{stack.name}.json"
+    target = plans / f"{stack.stack_id}.json"
     target.write_text(shown.stdout)
     return target
 
@@ -105,13 +67,13 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     args = parser.parse_args(argv)
     try:
         stacks = stacks_in_order(args.outdir)
-        unknown = sorted(set(args.stacks) - {stack.name for stack in stacks})
+        unknown = sorted(set(args.stacks) - {stack.stack_id for stack in stacks})
         if unknown:
-            raise ManifestError(f"no stack {unknown[0]!r} in {args.outdir} (stacks: {', '.join(s.name for s in stacks)})")
+            raise ManifestError(f"no stack {unknown[0]!r} in {args.outdir} (stacks: {', '.join(s.stack_id for s in stacks)})")
         if args.stacks:
-            stacks = [stack for stack in stacks if stack.name in args.stacks]
+            stacks = [stack for stack in stacks if stack.stack_id in args.stacks]
         if args.list:
-            print(" ".join(stack.name for stack in stacks))
+            print(" ".join(stack.stack_id for stack in stacks))
             return 0
         env = cli_env(os.environ if environ is None else environ)
     except (ManifestError, TerraformSetupError) as error:
@@ -120,12 +82,12 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     reviewed: list[plan_review.StackPlan] = []
     failed: dict[str, str] = {}
     for stack in stacks:
-        print(f"plan stacks: planning {stack.name}", file=sys.stderr)
+        print(f"plan stacks: planning {stack.stack_id}", file=sys.stderr)
         outcome = plan_stack(stack, args.plans, env)
         if isinstance(outcome, Path):
-            reviewed.append(plan_review.read_plan(str(outcome), stack=stack.name))
+            reviewed.append(plan_review.read_plan(str(outcome), stack=stack.stack_id))
         else:
-            failed[stack.name] = outcome
+            failed[stack.stack_id] = outcome
     summary = plan_review.summarize(reviewed, allow_destroy=args.allow_destroy, failed=failed, title=args.title)
     if args.summary:
         args.summary.parent.mkdir(parents=True, exist_ok=True)

@@ -37,15 +37,11 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
-from junokit.config import PROJECT_ROOT, ConfigError, load_config
-from junokit.contract import (
-    USER_THEMES,
-    ApiOutputs,
-    DataOutputs,
-    IdentityOutputs,
-    StackName,
-    UserAttributes,
-)
+from constructs_lib.config import PROJECT_ROOT, ConfigError, load_config
+from constructs_lib.contract import StackName
+from stacks.api.contract import ApiOutputs
+from stacks.data.contract import DataOutputs
+from stacks.identity.contract import USER_THEMES, IdentityOutputs, UserAttributes
 
 FOREIGN_ORIGIN = "https://smoke-test.invalid"
 """An origin no environment allows (`.invalid` never resolves)."""
@@ -58,7 +54,7 @@ class SmokeError(RuntimeError):
     """Bad input: one line for the operator (exit 2)."""
 
 
-class StepFailed(AssertionError):
+class StepError(AssertionError):
     """A step's expectation did not hold; the message says what was seen."""
 
 
@@ -136,8 +132,12 @@ def _b64(data: bytes) -> str:
 
 def _claims_of(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     header, payload, _ = token.split(".")
-    decode = lambda part: json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-    return decode(header), decode(payload)
+    return _decode(header), _decode(payload)
+
+
+def _decode(part: str) -> dict[str, Any]:
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return decoded
 
 
 def foreign_token(token: str, *, expired: bool = False, key: Any = None) -> str:
@@ -175,12 +175,12 @@ class Target:
     """The emulator's certificate; None: the system's trust store."""
 
     def boto3_client(self, service: str) -> Any:
-        import boto3  # type: ignore[import-untyped]
-        from botocore.config import Config  # type: ignore[import-untyped]
+        import boto3
+        from botocore.config import Config
 
         options: dict[str, Any] = {"region_name": self.region, "config": Config(retries={"max_attempts": 3})}
         if self.endpoint_url:
-            from junokit.emulator import CREDENTIALS
+            from emulator.server import CREDENTIALS
 
             # An emulator gets its dummy credentials, never the operator's real ones.
             options["endpoint_url"] = self.endpoint_url
@@ -258,7 +258,7 @@ def _password() -> str:
 
 def _expect(condition: bool, message: str) -> None:
     if not condition:
-        raise StepFailed(message)
+        raise StepError(message)
 
 
 def _seen(response: HttpResponse) -> str:
@@ -287,12 +287,14 @@ class Walk:
         started = time.monotonic()
         try:
             yield
-        except (StepFailed, AssertionError) as error:
+        except (StepError, AssertionError) as error:
             self._record(name, False, started, str(error) or "failed")
             raise
         except Exception as error:
-            self._record(name, False, started, f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
-            raise StepFailed(str(error)) from error
+            self._record(
+                name, False, started, f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+            )
+            raise StepError(str(error)) from error
         self._record(name, True, started)
 
     def _record(self, name: str, ok: bool, started: float, detail: str = "") -> None:
@@ -301,8 +303,16 @@ class Walk:
         line = f"{'ok  ' if ok else 'FAIL'} {result.seconds:6.2f}s  {name}"
         self.say(line + (f": {detail}" if detail else ""))
 
-    def api(self, method: str, path: str, *, token: str | None = None, origin: str | None = None,
-            body: bytes | None = None, headers: Mapping[str, str] | None = None) -> HttpResponse:
+    def api(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        origin: str | None = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
         sent = {"Origin": origin or self.origin, **(headers or {})}
         if token is not None:
             sent["Authorization"] = token
@@ -334,7 +344,7 @@ class Walk:
 
     def sign_in(self, temporary: str) -> None:
         """USER_SRP_AUTH through the web client (pycognito's SRP), then the challenges a new user meets."""
-        from pycognito.aws_srp import AWSSRP  # type: ignore[import-untyped]
+        from pycognito.aws_srp import AWSSRP
 
         srp = AWSSRP(
             username=self.username,
@@ -347,7 +357,10 @@ class Walk:
         answer = self.cognito.initiate_auth(
             AuthFlow="USER_SRP_AUTH", AuthParameters=params, ClientId=self.target.client_id
         )
-        _expect(answer.get("ChallengeName") == "PASSWORD_VERIFIER", f"expected PASSWORD_VERIFIER, got {answer.get('ChallengeName')}")
+        _expect(
+            answer.get("ChallengeName") == "PASSWORD_VERIFIER",
+            f"expected PASSWORD_VERIFIER, got {answer.get('ChallengeName')}",
+        )
         answer = self.cognito.respond_to_auth_challenge(
             ClientId=self.target.client_id,
             ChallengeName="PASSWORD_VERIFIER",
@@ -377,7 +390,7 @@ class Walk:
                 _expect(bool(totp_secret), "TOTP challenge for a user whose secret this run did not set up")
                 responses = {"USERNAME": self.username, "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(totp_secret).now()}
             else:
-                raise StepFailed(f"unexpected challenge {challenge}")
+                raise StepError(f"unexpected challenge {challenge}")
             answer = self.cognito.respond_to_auth_challenge(
                 ClientId=self.target.client_id, ChallengeName=challenge, Session=session, ChallengeResponses=responses
             )
@@ -395,8 +408,12 @@ class Walk:
 
     def preflight(self) -> None:
         response = self.api(
-            "OPTIONS", "/user/profile",
-            headers={"Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "authorization,content-type"},
+            "OPTIONS",
+            "/user/profile",
+            headers={
+                "Access-Control-Request-Method": "PUT",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
         )
         _expect(response.status == 200, f"preflight: {_seen(response)}")
         origin = response.headers.get("access-control-allow-origin")
@@ -404,19 +421,27 @@ class Walk:
         methods = {m.strip().upper() for m in response.headers.get("access-control-allow-methods", "").split(",")}
         _expect({"GET", "PUT"} <= methods, f"Access-Control-Allow-Methods lacks GET or PUT: {sorted(methods)}")
         allowed = {h.strip().lower() for h in response.headers.get("access-control-allow-headers", "").split(",")}
-        _expect({"authorization", "content-type"} <= allowed, f"Access-Control-Allow-Headers lacks Authorization or Content-Type: {sorted(allowed)}")
+        _expect(
+            {"authorization", "content-type"} <= allowed,
+            f"Access-Control-Allow-Headers lacks Authorization or Content-Type: {sorted(allowed)}",
+        )
 
     def foreign_preflight(self) -> None:
-        response = self.api("OPTIONS", "/user/profile", origin=FOREIGN_ORIGIN,
-                            headers={"Access-Control-Request-Method": "GET"})
+        response = self.api(
+            "OPTIONS", "/user/profile", origin=FOREIGN_ORIGIN, headers={"Access-Control-Request-Method": "GET"}
+        )
         origin = response.headers.get("access-control-allow-origin")
-        _expect(origin not in (FOREIGN_ORIGIN, "*"), f"a foreign origin is allowed: Access-Control-Allow-Origin {origin!r}")
+        _expect(
+            origin not in (FOREIGN_ORIGIN, "*"), f"a foreign origin is allowed: Access-Control-Allow-Origin {origin!r}"
+        )
 
     def refused(self, token: str | None) -> None:
         response = self.api("GET", "/user/profile", token=token)
         _expect(response.status == 401, f"GET /user/profile: {_seen(response)}, expected 401")
         origin = response.headers.get("access-control-allow-origin")
-        _expect(origin == self.origin, f"the 401 carries Access-Control-Allow-Origin {origin!r}, expected {self.origin!r}")
+        _expect(
+            origin == self.origin, f"the 401 carries Access-Control-Allow-Origin {origin!r}, expected {self.origin!r}"
+        )
 
     def profile_missing(self) -> None:
         response = self.api("GET", "/user/profile", token=self.id_token)
@@ -446,7 +471,10 @@ class Walk:
         )["Items"]
         _expect(len(items) == 1, f"the table holds {len(items)} items for the user, expected 1")
         item = {name: next(iter(value.values())) for name, value in items[0].items()}
-        _expect(item.get("userId") == self.sub and item.get("contextType") == "profile", f"item keys are {item.get('userId')!r}/{item.get('contextType')!r}")
+        _expect(
+            item.get("userId") == self.sub and item.get("contextType") == "profile",
+            f"item keys are {item.get('userId')!r}/{item.get('contextType')!r}",
+        )
         _expect({k: item.get(k) for k in PROFILE} == PROFILE, f"item fields are { {k: item.get(k) for k in PROFILE} }")
         extra = set(item) - {"userId", "contextType", *PROFILE, "updatedAt"}
         _expect(not extra, f"the item has unexpected attributes {sorted(extra)}")
@@ -455,7 +483,9 @@ class Walk:
         body = json.dumps({"displayName": "Smoke Test", "theme": "Neon"}).encode()
         response = self.api("PUT", "/user/profile", token=self.id_token, body=body)
         _expect(response.status == 400, f"PUT with theme 'Neon': {_seen(response)}, expected 400")
-        _expect("theme" in str(response.json().get("message", "")), f"the 400 does not name the field: {response.text()!r}")
+        _expect(
+            "theme" in str(response.json().get("message", "")), f"the 400 does not name the field: {response.text()!r}"
+        )
 
     def too_large(self) -> None:
         body = json.dumps({"displayName": "x" * (MAX_BODY_BYTES + 1)}).encode()
@@ -464,7 +494,10 @@ class Walk:
 
     def _cors(self, response: HttpResponse) -> None:
         origin = response.headers.get("access-control-allow-origin")
-        _expect(origin == self.origin, f"the response carries Access-Control-Allow-Origin {origin!r}, expected {self.origin!r}")
+        _expect(
+            origin == self.origin,
+            f"the response carries Access-Control-Allow-Origin {origin!r}, expected {self.origin!r}",
+        )
 
     # --- order and cleanup ---------------------------------------------------------------------------
 
@@ -474,7 +507,7 @@ class Walk:
                 temporary = self.invite()
             with self.step("sign in through the web client (SRP, new password)"):
                 self.sign_in(temporary)
-            with self.step("GET /health without a token: 200 {\"status\":\"ok\"}"):
+            with self.step('GET /health without a token: 200 {"status":"ok"}'):
                 self.health()
             with self.step(f"CORS preflight OPTIONS /user/profile from {self.origin}"):
                 self.preflight()
@@ -501,7 +534,7 @@ class Walk:
                 self.bad_theme()
             with self.step(f"PUT with a body over {MAX_BODY_BYTES // 1024} KiB: 413"):
                 self.too_large()
-        except StepFailed:
+        except StepError:
             pass
         except KeyboardInterrupt:
             self.run.interrupted = True
@@ -520,13 +553,13 @@ class Walk:
                             TableName=self.target.table_name,
                             Key={"userId": {"S": self.sub}, "contextType": {"S": "profile"}},
                         )
-                except StepFailed:
+                except StepError:
                     pass
             if self.user_created:
                 try:
                     with self.step("cleanup: delete the user"):
                         self.cognito.admin_delete_user(UserPoolId=self.target.user_pool_id, Username=self.username)
-                except StepFailed:
+                except StepError:
                     pass
 
 
@@ -579,7 +612,9 @@ def _outputs_file(path: Path) -> dict[str, dict[str, object]]:
 
 def _check_endpoint(url: str) -> str:
     if url and (urlsplit(url).hostname or "") not in _LOOPBACK:
-        raise SmokeError(f"endpoint URL {url!r} is not allowed (allowed: a loopback emulator, e.g. https://127.0.0.1:4566)")
+        raise SmokeError(
+            f"endpoint URL {url!r} is not allowed (allowed: a loopback emulator, e.g. https://127.0.0.1:4566)"
+        )
     return url
 
 
