@@ -75,7 +75,7 @@ BAD = {
     ),
     "not a DNS name": (
         {"domain": "API.junokit"},
-        "api.custom_domain 'API.junokit' is not a valid DNS name (e.g. api.junokit.com)",
+        "api.custom_domain 'API.junokit' is not allowed (allowed: a lower-case DNS name such as junokit.com)",
     ),
     "certificate in us-east-1": (
         {"cert": CERT.replace("eu-north-1", "us-east-1")},
