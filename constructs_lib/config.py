@@ -113,6 +113,10 @@ class ApiSettings:
     """A WAFv2 web ACL on the stage (managed rule groups, per-IP rate limit); about 9 USD/month. Default: off."""
     waf_rate_limit: int = 2000
     """With the web ACL: requests one IP may send in five minutes before it is blocked (100 or more)."""
+    custom_domain: str = ""
+    """The API's own host name (e.g. api.junokit.com). Empty: the stage's execute-api URL is published."""
+    custom_domain_certificate_arn: str = ""
+    """ACM certificate for `custom_domain`, in the environment's region (a regional domain); required with it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -407,6 +411,14 @@ def _check(config: EnvironmentConfig) -> None:
         validation.ZONE_ID.check("messaging.hosted_zone_id", messaging.hosted_zone_id)
     if config.is_prod and config.identity.mfa != "required":
         validation.fail("identity.mfa", config.identity.mfa, "required in prod")
+    if bool(api.custom_domain) != bool(api.custom_domain_certificate_arn):
+        raise ConfigError("api.custom_domain and api.custom_domain_certificate_arn must be set together")
+    if api.custom_domain:
+        validation.DOMAIN.check("api.custom_domain", api.custom_domain)
+        # A regional API domain takes a certificate of the API's own region (edge domains would need us-east-1).
+        validation.certificate_in(config.region).check(
+            "api.custom_domain_certificate_arn", api.custom_domain_certificate_arn
+        )
     _check_monitoring(config)
 
 

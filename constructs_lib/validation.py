@@ -126,3 +126,10 @@ def arn(field: str, value: str, service: str) -> None:
 def not_empty(field: str, values: tuple[object, ...], allowed: str) -> None:
     if not values:
         fail(field, values, allowed)
+
+
+def certificate_in(region: str) -> Pattern:
+    """An ACM certificate ARN in `region`: a regional API Gateway domain takes a certificate of its own region."""
+    return Pattern(
+        rf"arn:aws:acm:{re.escape(region)}:\d{{12}}:certificate/[0-9a-f-]+", f"an ACM certificate ARN in {region}, the API's region"
+    )

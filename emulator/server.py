@@ -96,13 +96,15 @@ class Emulator:
         port: int | None = None,
         region: str = "eu-north-1",
         startup_timeout: float = 30.0,
+        managed_policies: bool = True,
         tls_dir: Path | None = None,
     ) -> None:
         self.port = port or free_port()
+        self.managed_policies = managed_policies
+        """Load AWS-managed IAM policies (the api stack attaches one); ~5 s of CPU at the first IAM call."""
         self.tls_dir = tls_dir
-        """Where the run's CA and server certificate are written. Default: a temporary folder, removed on stop."""
+        """Where the run's CA and server certificate are written. Default: the run's scratch folder, removed on stop."""
         self.tls: TlsFiles | None = None
-        self._own_tls_dir: Path | None = None
         self.region = region
         self.startup_timeout = startup_timeout
         self._process: subprocess.Popen[bytes] | None = None
@@ -110,6 +112,12 @@ class Emulator:
         self._clients: dict[str, Any] = {}
         self._cpu_seconds = 0.0
         self._clients_lock = threading.Lock()
+        self._workdir: Path | None = None
+
+    @property
+    def ca_bundle(self) -> Path | None:
+        """The run's CA certificate (PEM) while it runs: verify against it, e.g. `AWS_CA_BUNDLE`."""
+        return self.tls.ca_bundle if self.tls else None
 
     @property
     def url(self) -> str:
@@ -189,17 +197,39 @@ class Emulator:
         return ssl.create_default_context(cafile=str(self.tls.ca_bundle))
 
     def start(self) -> Emulator:
-        if self.tls_dir is None:
-            self._own_tls_dir = Path(tempfile.mkdtemp(prefix="junokit-emulator-tls-"))
-        self.tls = make_certificates(self.tls_dir or self._own_tls_dir)  # type: ignore[arg-type]
         self._trap = EgressTrap().start()
-        tls = ["--ssl-cert", str(self.tls.certificate), "--ssl-key", str(self.tls.private_key)]
+        self._workdir = Path(tempfile.mkdtemp(prefix="junokit-emulator-"))
+        self.tls = make_certificates(self.tls_dir or self._workdir / "tls", region=self.region)
+        cert, key = self.tls.certificate, self.tls.private_key
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "emulator.server", "-H", HOST, "-p", str(self.port), *tls],
+            [
+                sys.executable,
+                "-m",
+                "emulator.server",
+                "-H",
+                HOST,
+                "-p",
+                str(self.port),
+                "-c",
+                str(cert),
+                "-k",
+                str(key),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            # AWS-managed IAM policies (e.g. AWSXRayDaemonWriteAccess) exist in moto only when asked for.
-            env={**os.environ, **CREDENTIALS, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+            env={
+                **os.environ,
+                **CREDENTIALS,
+                # AWS-managed IAM policies (e.g. AWSXRayDaemonWriteAccess) exist in moto only when asked for.
+                "MOTO_IAM_LOAD_MANAGED_POLICIES": "true" if self.managed_policies else "",
+                # moto would add permissive CORS headers to every response, hiding the API's own CORS.
+                "MOTO_DISABLE_GLOBAL_CORS": "true",
+                # For the functions it runs (emulator/lambda_invoke.py): its certificate, a scratch folder,
+                # and the egress trap for anything not on loopback.
+                "JUNOKIT_EMULATOR_CA": str(self.tls.ca_bundle),
+                "JUNOKIT_EMULATOR_WORKDIR": str(self._workdir),
+                "JUNOKIT_EGRESS_PROXY": self._trap.url,
+            },
         )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
@@ -232,9 +262,9 @@ class Emulator:
         if self._trap:
             self._trap.stop()
             self._trap = None
-        if self._own_tls_dir is not None:
-            shutil.rmtree(self._own_tls_dir, ignore_errors=True)
-            self._own_tls_dir = None
+        if self._workdir:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -246,12 +276,21 @@ class Emulator:
 
 
 def serve(argv: list[str] | None = None) -> None:
-    """moto's server with the test-only shims of `emulator.shims` applied."""
+    """moto's server with the test-only shims of `emulator.shims` applied, and the deployed REST APIs served
+    on their execute-api host names (`emulator.apigateway`)."""
     from moto import server
 
     from emulator import shims as emulator_shims
+    from emulator.apigateway import ExecuteApi
 
     emulator_shims.apply()
+    # moto's main() wraps its app in the DomainDispatcherApplication it imported; execute-api hosts go first.
+    dispatcher: Any = server.DomainDispatcherApplication  # type: ignore[attr-defined]
+
+    def application(create_app: Any) -> ExecuteApi:
+        return ExecuteApi(dispatcher(create_app))
+
+    setattr(server, "DomainDispatcherApplication", application)  # noqa: B010 - replacing moto's name on purpose
     server.main(argv)
 
 

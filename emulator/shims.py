@@ -47,6 +47,38 @@ EMULATOR_GAPS: tuple[tuple[str, str, str], ...] = (
         "shim: it sets the identity's FeedbackForwardingStatus, which GetEmailIdentity already returns",
     ),
     *monitoring_shims.MONITORING_GAPS,
+    (
+        "aws_api_gateway_* (api: the deployed REST API)",
+        "moto does not serve REST APIs in server mode: no execute-api routing, MOCK and AWS_PROXY integrations "
+        "unimplemented, integration and gateway responses never applied, deployments not snapshotted",
+        "shim (emulator/apigateway.py): <api-id>.execute-api.<region>.amazonaws.com on the emulator's port "
+        "is served from the stage's deployment snapshot: routing, MOCK with integration responses and their "
+        "headers, AWS_PROXY with the v1 proxy event, gateway responses with their headers",
+    ),
+    (
+        "aws_api_gateway_authorizer (COGNITO_USER_POOLS)",
+        "authorizers are never enforced",
+        "shim: RS256 signature against the issuing pool's JWKS, issuer in the provider ARNs, expiry, token_use; "
+        "claims passed as requestContext.authorizer.claims",
+    ),
+    (
+        "aws_lambda_function (api: the profile function)",
+        "invocation needs Docker; moto never evaluates IAM policies",
+        "shim (emulator/lambda_invoke.py): the deployed zip's handler runs in a warm Python subprocess with the "
+        "function's environment, timeout (init not counted, as on Lambda) and role credentials, AWS calls back to "
+        "the emulator; crash or timeout is a function error (502 behind API Gateway); the role's policies are "
+        "evaluated for those calls",
+    ),
+    (
+        "API Gateway throttling, usage plans, Lambda concurrency",
+        "not enforced by moto",
+        "not emulated: the configured limits are checked as configuration (tests), never exercised",
+    ),
+    (
+        "Cognito USER_SRP_AUTH (identity: the web client)",
+        "moto runs the SRP exchange but does not verify the password proof; ExplicitAuthFlows are not enforced",
+        "not emulated: the smoke test still signs in with real SRP (pycognito); a wrong password is caught only on AWS",
+    ),
 )
 
 
@@ -182,7 +214,11 @@ def _ses_v2() -> None:
 def apply() -> None:
     from moto.s3.models import FakeBucket
 
+    from emulator import apigateway, lambda_invoke
+
     FakeBucket.get_permission = lambda self, action, resource: _secure_transport_permission(self, action, resource)  # type: ignore[method-assign]  # the shim replaces moto's method
     _ses_v1()
     _ses_v2()
     monitoring_shims.apply()
+    lambda_invoke.apply()
+    apigateway.apply()

@@ -26,8 +26,11 @@ class TlsFiles:
     """PEM private key of the server certificate (mode 0600)."""
 
 
-def make_certificates(directory: Path, *, days: int = 30) -> TlsFiles:
-    """Write a new CA and a loopback server certificate into `directory`; the CA's own key is not kept."""
+def make_certificates(directory: Path, *, region: str | None = None, days: int = 30) -> TlsFiles:
+    """Write a new CA and a loopback server certificate into `directory`; the CA's own key is not kept.
+
+    With `region`, the server certificate also covers every execute-api host of that region, which the
+    emulator serves the deployed REST APIs on."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -74,7 +77,13 @@ def make_certificates(directory: Path, *, days: int = 30) -> TlsFiles:
         .not_valid_before(start)
         .not_valid_after(end)
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            x509.SubjectAlternativeName(
+                [
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                    x509.DNSName("localhost"),
+                    *([x509.DNSName(f"*.execute-api.{region}.amazonaws.com")] if region else []),
+                ]
+            ),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

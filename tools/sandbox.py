@@ -120,6 +120,8 @@ def operator_instructions(emulator: Emulator, settings: DeploySettings, config: 
             f"   aws --endpoint-url {emulator.url} dynamodb list-tables",
             f'   make set-secrets SECRETS_ARGS="--endpoint-url {emulator.url}"',
             f"   .venv/bin/python -m tools.frontend_env --endpoint-url {emulator.url} --outdir {outdir}",
+            f"   make smoke JUNOKIT_AWS_ENDPOINT={emulator.url} "
+            f'SMOKE_ARGS="--outputs {settings.workdir / "outputs.json"} --ca-bundle {emulator.tls.ca_bundle}"',
             "   Ctrl-C (or SIGTERM, or closing the terminal) stops the emulator; everything in it is gone.",
         ]
     )

@@ -14,6 +14,7 @@ from constructs_lib.contract import StackName
 from constructs_lib.stack import JunokitStack
 from stacks.api.account_logging import ApiGatewayCloudWatchRole, ApiGatewayCloudWatchRoleProps
 from stacks.api.contract import CONTRACT, ApiOutputs
+from stacks.api.domain import ApiDomain, ApiDomainProps
 from stacks.api.profile_function import ProfileFunction, ProfileFunctionProps
 from stacks.api.profile_function.request_schema import MODEL_NAME, profile_update_schema
 from stacks.api.rest_api import BodyModel, LambdaProxy, MockResponse, RestApi, RestApiProps, Route
@@ -97,7 +98,22 @@ class ApiStack(JunokitStack):
                     log_retention_days=config.log_retention_days,
                 ),
             )
-        self.publish(ApiOutputs.API_URL, self.api.invoke_url, description="Base URL of the REST API stage (v1)")
+        api_url = self.api.invoke_url
+        if api.custom_domain:
+            self.domain = ApiDomain(
+                self,
+                "api-domain",
+                props=ApiDomainProps(
+                    domain_name=api.custom_domain,
+                    certificate_arn=api.custom_domain_certificate_arn,
+                    rest_api_id=self.api.rest_api_id,
+                    stage_name=self.api.stage_name,
+                    hosted_zone_id=config.messaging.hosted_zone_id,
+                ),
+            )
+            self.domain.mapping.node.add_dependency(self.api.stage)
+            api_url = self.domain.url
+        self.publish(ApiOutputs.API_URL, api_url, description="Base URL of the REST API stage (v1)")
         # What the monitoring stack's alarms and dashboard select metrics by.
         self.publish(ApiOutputs.REST_API_NAME, self.api.api.name, description="REST API name (the ApiName metric dimension)")
         self.publish(ApiOutputs.STAGE_NAME, self.api.stage.stage_name, description="Stage name (the Stage metric dimension)")

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -23,10 +24,14 @@ from emulator.server import Emulator  # noqa: E402  (after register_assert_rewri
 from emulator.shims import EMULATOR_GAPS  # noqa: E402  (after register_assert_rewrite)
 from stacks.api.contract import ApiOutputs  # noqa: E402  (after register_assert_rewrite)
 from stacks.app import STACK_TYPES  # noqa: E402  (after register_assert_rewrite)
+from stacks.data.contract import DataOutputs  # noqa: E402  (after register_assert_rewrite)
 from stacks.identity.contract import IdentityOutputs  # noqa: E402  (after register_assert_rewrite)
+from tests.e2e.browser import WEB_APP_PAGE, Chromium, PageServer  # noqa: E402  (after register_assert_rewrite)
 from tests.e2e.checks import CHECKS, Check  # noqa: E402  (after register_assert_rewrite)
 from tests.e2e.harness import LOCK_STACK, EndToEnd  # noqa: E402  (after register_assert_rewrite)
+from tests.e2e.smoke import MUTATIONS, smoke_target  # noqa: E402  (after register_assert_rewrite)
 from tools.deploy import frontend_env  # noqa: E402  (after register_assert_rewrite)
+from tools.smoke import Walk, run_smoke  # noqa: E402  (after register_assert_rewrite)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -44,6 +49,7 @@ class _Summary:
     def __init__(self, run: EndToEnd) -> None:
         self.run = run
         self.total = 0.0
+        self.smoke: list[str] = []
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         terminalreporter.section("junokit e2e on the AWS emulator (moto server)")
@@ -52,6 +58,10 @@ class _Summary:
         terminalreporter.write_line(
             f"e2e wall time: {self.total:.1f} s (emulator process CPU: {self.run.emulator.cpu_seconds:.1f} s)"
         )
+        if self.smoke:
+            terminalreporter.write_line("make smoke's walk on the deployed dev stacks:")
+            for line in self.smoke:
+                terminalreporter.write_line(f"  {line}")
         terminalreporter.write_line("emulator gaps (resource: gap; handling):")
         for resource, gap, handling in EMULATOR_GAPS:
             terminalreporter.write_line(f"- {resource}: {gap}; {handling}")
@@ -65,6 +75,7 @@ def e2e(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         run.phase_seconds["emulator start"] = time.monotonic() - started
         summary = _Summary(run)
         request.config.pluginmanager.register(summary, "junokit-e2e-summary")
+        run.smoke_lines = summary.smoke  # type: ignore[attr-defined]
         try:
             run.deploy()
             yield run
@@ -167,6 +178,75 @@ def test_replan_shows_no_changes(e2e: EndToEnd, stack: str) -> None:
     _applied(e2e, stack)
     plan = e2e.runs[f"plan {e2e.stack_id(stack)}"]
     assert plan.returncode == 0, f"{plan.explain()}\n--- plan output ---\n{plan.stdout[-3000:]}"
+
+
+# --- the deployed system serves requests: make smoke's walk, and the mutations it must catch ---------
+
+
+def _all_applied(e2e: EndToEnd) -> None:
+    for stack in STACKS:
+        _applied(e2e, stack)
+
+
+def test_the_smoke_walk_passes_on_the_deployed_stacks(e2e: EndToEnd) -> None:
+    """Invite, SRP sign-in, health, CORS, the authorizer, the profile round trip to the table, cleanup."""
+    _all_applied(e2e)
+    lines: list[str] = []
+    run = run_smoke(smoke_target(e2e), say=lines.append)
+    e2e.smoke_lines.extend(lines)  # type: ignore[attr-defined]
+    assert run.ok, "\n".join(lines)
+    assert [step.name for step in run.steps][-2:] == ["cleanup: delete the profile item", "cleanup: delete the user"]
+    table = e2e.outputs[StackName.DATA][DataOutputs.TABLE_NAME]
+    assert e2e.emulator.client("dynamodb").scan(TableName=table)["Count"] == 0, "the walk left an item behind"
+    pool = e2e.outputs[StackName.IDENTITY][IdentityOutputs.USER_POOL_ID]
+    assert e2e.emulator.client("cognito-idp").list_users(UserPoolId=pool)["Users"] == [], "the walk left a user"
+
+
+def test_a_browser_on_the_web_origin_uses_the_api_and_another_origin_is_blocked(e2e: EndToEnd) -> None:
+    """Headless Chromium: a page on the dev web origin saves and reads the profile with fetch and the user's
+    ID token; the same page on another origin is stopped by the browser's CORS check."""
+    _all_applied(e2e)
+    target = smoke_target(e2e)
+    web_origin = target.allowed_origins[0]
+    profile = {"displayName": "Browser", "theme": "QA"}
+    walk = Walk(target, say=lambda line: None)
+    try:
+        walk.sign_in(walk.invite())
+        walk.item_written = True
+        call = f"profileRoundTrip({json.dumps(target.api_url)}, {json.dumps(walk.id_token)}, {json.dumps(profile)})"
+        with PageServer(WEB_APP_PAGE) as page:
+            rules = [
+                f"MAP {urlsplit(target.api_url).hostname} 127.0.0.1:{e2e.emulator.port}",
+                f"MAP {urlsplit(web_origin).netloc} 127.0.0.1:{page.port}",
+            ]
+            with Chromium(host_rules=rules) as browser:
+                browser.open(f"{web_origin}/")
+                assert browser.evaluate("location.origin") == web_origin
+                allowed = browser.evaluate(call)
+                foreign_origin = f"http://127.0.0.1:{page.port}"
+                browser.open(f"{foreign_origin}/")
+                assert browser.evaluate("location.origin") == foreign_origin
+                blocked = browser.evaluate(call)
+                log = [str(entry.get("text", "")) for entry in browser.log]
+    finally:
+        walk.cleanup()
+    assert allowed.get("put", {}).get("status") == 200, allowed
+    assert allowed.get("get", {}).get("status") == 200, allowed
+    assert {k: allowed["get"]["body"].get(k) for k in profile} == profile, allowed
+    assert blocked == {"error": "TypeError: Failed to fetch"}, blocked
+    assert any("blocked by CORS policy" in line and foreign_origin in line for line in log), log
+
+
+@pytest.mark.parametrize("mutation", list(MUTATIONS))
+def test_the_smoke_walk_fails_on_a_broken_deployment(e2e: EndToEnd, mutation: str) -> None:
+    _all_applied(e2e)
+    make, first_failure = MUTATIONS[mutation]
+    lines: list[str] = []
+    with make(e2e):
+        run = run_smoke(smoke_target(e2e), say=lines.append)
+    failed = [step.name for step in run.failures()]
+    assert failed and failed[0].startswith(first_failure), "\n".join(lines)
+    assert all(step.ok for step in run.steps if step.name.startswith("cleanup")), "\n".join(lines)
 
 
 # --- 5. protection and teardown ------------------------------------------------------------------

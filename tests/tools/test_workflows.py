@@ -118,3 +118,12 @@ def test_the_plan_workflow_uses_the_review_marker_and_label() -> None:
     assert _load(GITHUB / "workflows" / "plan.yml")[True]["pull_request"]["types"] == [
         "opened", "synchronize", "reopened", "labeled", "unlabeled"
     ]
+
+
+def test_each_environment_is_smoke_tested_right_after_its_deploy() -> None:
+    """`make smoke` is the job's last step, after `cdktf deploy`; prod is walked with --allow-prod only there."""
+    steps = _load(GITHUB / "workflows" / "deploy-environment.yml")["jobs"]["deploy"]["steps"]
+    runs = [str(step.get("run", "")) for step in steps]
+    deploy = next(i for i, run in enumerate(runs) if "npx cdktf deploy" in run)
+    assert runs[-1].strip() == "make smoke" and deploy == len(runs) - 2, runs
+    assert steps[-1]["env"]["SMOKE_ARGS"] == "${{ inputs.environment == 'prod' && '--allow-prod' || '' }}"
