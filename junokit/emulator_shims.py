@@ -44,6 +44,11 @@ EMULATOR_GAPS: tuple[tuple[str, str, str], ...] = (
         "SES v2 PutEmailIdentityFeedbackAttributes is not implemented",
         "shim: it sets the identity's FeedbackForwardingStatus, which GetEmailIdentity already returns",
     ),
+    (
+        "aws_cognito_user_pool_domain (identity)",
+        "DescribeUserPoolDomain returns a new random AWSAccountId on every call, so every refresh sees drift",
+        "shim: it returns the emulator's account id",
+    ),
 )
 
 
@@ -162,9 +167,25 @@ def _ses_v2() -> None:
     setattr(SESV2Response, put_email_identity_feedback_attributes.__name__, put_email_identity_feedback_attributes)
 
 
+def _cognito_domain() -> None:
+    from moto.cognitoidp.models import CognitoIdpUserPoolDomain
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    original = CognitoIdpUserPoolDomain.to_json
+
+    def to_json(self: Any, extended: bool = True) -> dict[str, Any]:
+        described = original(self, extended)
+        if "AWSAccountId" in described:
+            described["AWSAccountId"] = DEFAULT_ACCOUNT_ID
+        return described
+
+    CognitoIdpUserPoolDomain.to_json = to_json  # type: ignore[method-assign]
+
+
 def apply() -> None:
     from moto.s3.models import FakeBucket
 
     FakeBucket.get_permission = lambda self, action, resource: _secure_transport_permission(self, action, resource)  # type: ignore[method-assign]
     _ses_v1()
     _ses_v2()
+    _cognito_domain()
