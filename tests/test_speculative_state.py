@@ -28,7 +28,7 @@ import pytest
 from junokit.terraform import cli_env
 from tests.conftest import SynthOutputs
 from tests.support import build, synth
-from tools import speculative_state
+from tools import plan_review, plan_stacks, speculative_state
 from tools.speculative_state import Assumption, planned_outputs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
@@ -250,3 +250,21 @@ def test_a_replaced_table_makes_its_arns_placeholders_and_its_name_the_new_one()
         "JunokitUserContextTableIndexArn": ("changed", ("",)),
     }
     assert "JunokitApiSecretsArn" not in planned.changes
+
+
+def test_with_terraform_cloud_the_consumer_is_not_speculative_and_the_review_warns(tmp_path: Path) -> None:
+    """No override is written for a cloud workspace: the review names the changed outputs it could not assume."""
+    stack_dir = tmp_path / "stacks" / "junokit-dev-api"
+    (stack_dir / ".terraform").mkdir(parents=True)
+    (stack_dir / "cdk.tf.json").write_text(synth(build("dev", JUNOKIT_BACKEND="cloud", JUNOKIT_TFC_ORG="acme")["api"]))
+    stack = plan_stacks.Stack(name="junokit-dev-api", directory=stack_dir, dependencies=("junokit-dev-data",))
+    first = plan_stacks.Outcome(stack="junokit-dev-api", plan_status=0)
+    producer = plan_stacks.Outcome(stack="junokit-dev-data", shown=(FIXTURES / "data-table-renamed.json").read_text(), plan_status=2)
+    outcome = plan_stacks._final(stack, first, {"junokit-dev-data": producer}, env={})
+    assert not (tmp_path / "speculative").exists()
+    assert outcome.assumptions == ()
+    assert [a.output for a in outcome.unassumed] == ["JunokitUserContextTable", "JunokitUserContextTableArn", "JunokitUserContextTableIndexArn"]
+    text = plan_review.summarize([plan_review.StackPlan(stack="junokit-dev-api")], allow_destroy=False, unassumed={"junokit-dev-api": outcome.unassumed})
+    assert "> **Planned against the applied state although a producer's plan changes what they read** (Terraform Cloud" in text
+    assert "> - junokit-dev-api: from junokit-dev-data's plan `JunokitUserContextTable` (changed)" in text
+    assert "(speculative)" not in text

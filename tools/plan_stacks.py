@@ -15,10 +15,12 @@ be planned is reported as failed. The summary is `tools.plan_review`'s; the exit
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -105,6 +107,8 @@ class Outcome:
     """Set when the plan is speculative: the producer outputs it took from the producers' plans."""
     unassumed: tuple[speculative_state.Assumption, ...] = ()
     """Producer outputs it reads that the producers' plans change, but which could not be assumed."""
+    seconds: float = 0.0
+    """Wall time of its Terraform commands (both plans, for a speculative one)."""
 
     @property
     def ok(self) -> bool:
@@ -120,6 +124,12 @@ def plan_in(directory: Path, env: Mapping[str, str], *, stack: str, init: bool =
 
     A plan without changes needs no `show` (which starts the provider once more): nothing to review.
     """
+    started = time.monotonic()
+    outcome = _plan_in(directory, env, stack=stack, init=init, extra=extra)
+    return dataclasses.replace(outcome, seconds=time.monotonic() - started)
+
+
+def _plan_in(directory: Path, env: Mapping[str, str], *, stack: str, init: bool, extra: Sequence[str]) -> Outcome:
     if init:
         result = _run(["terraform", "init", "-input=false", "-no-color"], directory, env)
         if result.returncode != 0:
@@ -165,21 +175,17 @@ def _speculate(stack: Stack, first: Outcome, producers: Mapping[str, Outcome], e
     }
     config = json.loads((stack.directory / "cdk.tf.json").read_text())
     needed = speculative_state.assumptions_for(config, planned)
-    if not needed:
+    if not needed or not (stack.directory / ".terraform").is_dir():  # no init, no plan: keep its error
         return None
     assumed = tuple(a for _, used in needed.values() for a in used)
-    if _uses_terraform_cloud(config) or not (stack.directory / ".terraform").is_dir():
+    if _uses_terraform_cloud(config):
         # Terraform Cloud runs read the producer's applied state from its workspace; nothing to redirect here.
-        return Outcome(
-            stack=first.stack, shown=first.shown, error=first.error, plan_status=first.plan_status, unassumed=assumed
-        )
+        return dataclasses.replace(first, unassumed=assumed)
     scratch = speculative_state.prepare_scratch(
         stack.directory, scratch_dir(stack), {name: outputs for name, (outputs, _) in needed.items()}
     )
     outcome = plan_in(scratch, env, stack=stack.name, init=False)
-    return Outcome(
-        stack=outcome.stack, shown=outcome.shown, error=outcome.error, plan_status=outcome.plan_status, assumptions=assumed
-    )
+    return dataclasses.replace(outcome, assumptions=assumed, seconds=first.seconds + outcome.seconds)
 
 
 def _final(stack: Stack, first: Outcome, producers: Mapping[str, Outcome], env: Mapping[str, str]) -> Outcome:
@@ -231,7 +237,13 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     failed: dict[str, str] = {}
     speculative: dict[str, tuple[speculative_state.Assumption, ...]] = {}
     unassumed: dict[str, tuple[speculative_state.Assumption, ...]] = {}
-    for outcome in plan_all(stacks, env, jobs=args.jobs):
+    started = time.monotonic()
+    outcomes = plan_all(stacks, env, jobs=args.jobs)
+    for outcome in outcomes:
+        kind = " (speculative: planned twice)" if outcome.assumptions else ""
+        print(f"plan stacks: {outcome.stack} {'planned' if outcome.ok else 'failed'} in {outcome.seconds:.1f} s{kind}", file=sys.stderr)
+    print(f"plan stacks: {len(stacks)} stacks in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    for outcome in outcomes:
         if outcome.assumptions:
             speculative[outcome.stack] = outcome.assumptions
         if outcome.unassumed:
