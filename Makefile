@@ -15,10 +15,10 @@ export PIPENV_YES := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
 export TF_IN_AUTOMATION := 1
-# Terraform installs providers only from the local mirror (see junokit/terraform.py).
+# Terraform installs providers only from the local mirror (see tools/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install synth test bench clean policy plan drift lint-workflows frontend-env set-secrets sandbox
+.PHONY: help install synth test lint format bench clean policy plan drift lint-workflows frontend-env set-secrets sandbox
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -37,16 +37,25 @@ node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-build/terraform.rc: $(VENV)/.installed junokit/terraform.py
-	@$(PY) -m junokit.terraform check
-	@$(PY) -m junokit.terraform cli-config $@ >/dev/null
+build/terraform.rc: $(VENV)/.installed tools/terraform.py
+	@$(PY) -m tools.terraform check
+	@$(PY) -m tools.terraform cli-config $@ >/dev/null
 
 synth: install ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.out/stacks/
 	$(PY) main.py
 	@ls cdktf.out/stacks
 
-test: install ## Run the whole test suite
+test: install lint ## Run the whole test suite (lint and type checks first)
 	$(PY) -m pytest
+
+lint: install ## ruff (lint and format check) and mypy over the project's packages
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 policy: install ## checkov over every synthesized stack of every environment (offline, .checkov.yaml)
 	$(PY) -m tools.policy_gate
@@ -71,7 +80,7 @@ bench: install ## Time synth and memory against the performance targets (BENCH_A
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
 sandbox: install ## Deploy every stack to a local AWS emulator and keep it running (ARGS=--teardown: destroy, exit)
-	$(PY) -m junokit.sandbox $(ARGS)
+	$(PY) -m tools.sandbox $(ARGS)
 
 clean: ## Remove generated output (not state)
 	rm -rf cdktf.out build .pytest_cache

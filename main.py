@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from junokit.config import ENVIRONMENTS, PROJECT_ROOT, ConfigError, EnvironmentConfig, load_config
+import fastsynth
+from constructs_lib.config import ENVIRONMENTS, PROJECT_ROOT, ConfigError, EnvironmentConfig, load_config
 
 if TYPE_CHECKING:
     from cdktf import App
@@ -51,11 +52,7 @@ def synth(configs: list[EnvironmentConfig], outdir: Path, *, build: AppBuilder |
     cdktf itself refuses to synthesize such a stack unless CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS is set
     (the cdktf CLI sets it to print them itself); then the annotations are collected here instead.
     """
-    from junokit import kernel_warmup
-
-    if shutil.which("node") is None:
-        raise ConfigError("Node.js (node) is not on PATH; cdktf's Python bindings run on it (allowed: Node.js 20 or later)")
-    kernel_warmup.start()  # the kernel starts while Python imports the bindings below
+    require_node()
     from cdktf import App
 
     from constructs_lib.policy import errors_may_be_ignored, policy_errors
@@ -75,6 +72,11 @@ def synth(configs: list[EnvironmentConfig], outdir: Path, *, build: AppBuilder |
         raise PolicyViolationError(violations)
 
 
+def require_node() -> None:
+    if shutil.which("node") is None:
+        raise ConfigError("Node.js (node) is not on PATH; cdktf's Python bindings run on it (allowed: Node.js 20 or later)")
+
+
 def _swap_in(staging: Path, outdir: Path) -> None:
     """Replace `outdir` by `staging` with renames only, so readers see the old or the new output."""
     old = outdir.with_name(outdir.name + ".old")
@@ -89,6 +91,10 @@ def main(environ: Mapping[str, str] = os.environ, *, build: AppBuilder | None = 
     """Exit status: 0 synthesized, 1 a policy rule is broken, 2 bad input."""
     try:
         configs = selected_configs(environ)
+        require_node()
+        # jsii prints a banner on every start under Node 20; it says nothing about this project's output.
+        os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+        fastsynth.install(environ)  # before cdktf is imported; the kernel starts while Python imports the bindings
         if environ.get("CDKTF_OUTDIR"):
             synth(configs, Path(environ["CDKTF_OUTDIR"]), build=build)
             return 0

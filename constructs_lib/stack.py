@@ -6,8 +6,9 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
 from constructs import Construct
 
+from constructs_lib.config import EnvironmentConfig
+from constructs_lib.contract import Contract, Read
 from constructs_lib.state import RemoteState, configure_backend
-from junokit.config import EnvironmentConfig
 
 # Services (as AwsProviderEndpoints keywords) whose endpoint moves when `aws_endpoint` points at an emulator.
 EMULATED_SERVICES: tuple[str, ...] = (
@@ -41,26 +42,43 @@ def stack_tags(config: EnvironmentConfig, stack: str) -> dict[str, str]:
 
 
 class JunokitStack(TerraformStack):
-    """A stack of one environment with its own state and a tagged AWS provider."""
+    """A stack of one environment with its own state and a tagged AWS provider, held to its contract."""
 
-    def __init__(self, scope: Construct, *, config: EnvironmentConfig, stack: str) -> None:
+    def __init__(self, scope: Construct, *, config: EnvironmentConfig, contract: Contract) -> None:
         self.config = config
-        self.stack_name = stack
-        self.stack_id = config.stack_id(stack)
+        self.contract = contract
+        self.stack_name = contract.stack
+        self.stack_id = config.stack_id(contract.stack)
         self.producers: list[str] = []
         """Stacks of the same environment whose outputs this stack reads; the app makes it depend on them."""
+        self.published: list[str] = []
+        """The outputs this stack published, in order."""
+        self.reads: list[Read] = []
+        """The outputs of other stacks this stack read; the app checks each against what its producer published."""
         super().__init__(scope, self.stack_id)
         configure_backend(self, config, self.stack_id)
-        self.provider = aws_provider(self, "aws", config=config, stack=stack)
+        self.provider = aws_provider(self, "aws", config=config, stack=contract.stack)
 
     def publish(self, name: str, value: object, *, description: str, sensitive: bool = False) -> TerraformOutput:
-        """Publish an output under a contract name (see `junokit.contract`); its name never depends on paths."""
+        """Publish an output under a name of the stack's contract; its name never depends on construct paths."""
+        self.contract.check_published(name)
+        self.published.append(name)
         return TerraformOutput(self, name, value=value, description=description, sensitive=sensitive, static_id=True)
 
     def read_outputs_of(self, stack: str) -> RemoteState:
         """The published outputs of another stack of the same environment, through its remote state."""
         self.producers.append(stack)
-        return RemoteState(self, f"remote-{stack}", config=self.config, producer_stack_id=self.config.stack_id(stack))
+        return RemoteState(
+            self,
+            f"remote-{stack}",
+            config=self.config,
+            producer_stack_id=self.config.stack_id(stack),
+            on_read=lambda output: self._record_read(stack, output),
+        )
+
+    def _record_read(self, producer: str, output: str) -> None:
+        self.contract.check_read(producer, output)
+        self.reads.append(Read(reader=self.stack_name, producer=producer, output=output))
 
 
 def aws_provider(
@@ -83,5 +101,5 @@ def aws_provider(
         region=region or config.region,
         alias=alias,
         default_tags=[AwsProviderDefaultTags(tags=stack_tags(config, stack))],
-        **emulator,  # type: ignore[arg-type]
+        **emulator,  # type: ignore[arg-type]  # settings typed per field in the bindings
     )

@@ -9,6 +9,7 @@ location from `state_location`, so they cannot drift apart.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cdktf import (
@@ -24,7 +25,7 @@ from cdktf import (
 )
 from constructs import Construct
 
-from junokit.config import EnvironmentConfig, state_region
+from constructs_lib.config import EnvironmentConfig, state_region
 
 # Terraform runs inside cdktf.out/stacks/<stack id>/, three levels below the project root.
 _PROJECT_ROOT_FROM_STACK_DIR = "../../.."
@@ -76,7 +77,7 @@ def configure_backend(stack: TerraformStack, config: EnvironmentConfig, stack_id
     if kind == "local":
         LocalBackend(stack, path=location.local_path)
     elif kind == "s3":
-        S3Backend(stack, **_s3_settings(config, location))  # type: ignore[arg-type]
+        S3Backend(stack, **_s3_settings(config, location))  # type: ignore[arg-type]  # settings typed per backend field in the bindings
         # S3-native state locking (Terraform >= 1.10); the cdktf 0.21 bindings predate the setting.
         stack.add_override("terraform.backend.s3.use_lockfile", True)
     else:
@@ -91,14 +92,25 @@ def configure_backend(stack: TerraformStack, config: EnvironmentConfig, stack_id
 class RemoteState(Construct):
     """Read another stack's published outputs from its state, whatever the backend."""
 
-    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, producer_stack_id: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: EnvironmentConfig,
+        producer_stack_id: str,
+        on_read: Callable[[str], None] = lambda output: None,
+    ) -> None:
+        """`on_read` is told each output name read, before its token is made (the stack checks its contract)."""
         super().__init__(scope, id_)
+        self._on_read = on_read
         location = state_location(config, producer_stack_id)
         kind = config.backend.kind
+        self._data: DataTerraformRemoteStateLocal | DataTerraformRemoteStateS3 | DataTerraformRemoteState
         if kind == "local":
             self._data = DataTerraformRemoteStateLocal(self, "state", path=location.local_path)
         elif kind == "s3":
-            self._data = DataTerraformRemoteStateS3(self, "state", **_s3_settings(config, location))  # type: ignore[arg-type]
+            self._data = DataTerraformRemoteStateS3(self, "state", **_s3_settings(config, location))  # type: ignore[arg-type]  # settings typed per backend field in the bindings
         else:
             self._data = DataTerraformRemoteState(
                 self,
@@ -110,7 +122,9 @@ class RemoteState(Construct):
 
     def get_string(self, output: str) -> str:
         """A token for the producer's output `output` (use the contract's constants)."""
+        self._on_read(output)
         return self._data.get_string(output)
 
     def get_list(self, output: str) -> list[str]:
+        self._on_read(output)
         return self._data.get_list(output)

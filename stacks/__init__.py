@@ -1,3 +1,3 @@
-"""The Junokit stacks: one module per stack, composed from `constructs_lib`, built by `stacks.app`."""
+"""The Junokit stacks, one folder per component (its stack, contract and constructs); `stacks.app` builds them.
 
-import junokit  # noqa: F401  (installs the lazy provider loader before any provider import)
+Importing a package here loads nothing: `stacks.<component>.contract` is safe to import anywhere."""

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from cdktf import App
 from constructs import Construct
 
+from constructs_lib.config import EnvironmentConfig
+from constructs_lib.contract import BOOTSTRAP_STACK, Contract, StackName, check_reads
 from constructs_lib.policy import enforce
 from constructs_lib.stack import JunokitStack
-from junokit.config import EnvironmentConfig
-from junokit.contract import BOOTSTRAP_STACK, StackName
-from stacks.api import ApiStack
-from stacks.bootstrap import BootstrapStack
-from stacks.data import DataStack
-from stacks.identity import IdentityStack
-from stacks.messaging import MessagingStack
+from stacks.api import contract as api_contract
+from stacks.api.stack import ApiStack
+from stacks.bootstrap import contract as bootstrap_contract
+from stacks.bootstrap.stack import BootstrapStack
+from stacks.data import contract as data_contract
+from stacks.data.stack import DataStack
+from stacks.identity import contract as identity_contract
+from stacks.identity.stack import IdentityStack
+from stacks.messaging import contract as messaging_contract
+from stacks.messaging.stack import MessagingStack
+
 
 # Stack classes of one environment, in deploy order.
-STACK_TYPES: dict[StackName, type[JunokitStack]] = {
+class StackType(Protocol):
+    """A component's stack class: built from the scope and the environment's config alone."""
+
+    def __call__(self, scope: Construct, *, config: EnvironmentConfig) -> JunokitStack: ...
+
+
+STACK_TYPES: dict[StackName, StackType] = {
     StackName.DATA: DataStack,
     StackName.MESSAGING: MessagingStack,
     StackName.IDENTITY: IdentityStack,
@@ -26,18 +39,34 @@ STACK_TYPES: dict[StackName, type[JunokitStack]] = {
 }
 
 
+# Every component's contract, in deploy order (the README's contract table is generated from these).
+CONTRACTS: tuple[Contract, ...] = (
+    data_contract.CONTRACT,
+    messaging_contract.CONTRACT,
+    identity_contract.CONTRACT,
+    api_contract.CONTRACT,
+    bootstrap_contract.CONTRACT,
+)
+
+
 def build_environment(app: Construct, config: EnvironmentConfig) -> dict[str, JunokitStack]:
     """The stacks of one environment, keyed by stack name.
 
     Each stack depends on exactly the stacks whose outputs it reads (recorded by `read_outputs_of`), so
-    `cdktf deploy` orders them and no dependency is declared by hand. Every stack gets the policy pack,
+    `cdktf deploy` orders them and no dependency is declared by hand; a read of an output its producer does not
+    publish in this environment raises `ContractError` (one line) before anything is synthesized. Every stack
+    gets the policy pack,
     so a stack that breaks a rule cannot be synthesized (see `constructs_lib/policy`).
     """
     stacks: dict[str, JunokitStack] = {}
     if config.backend.kind == "s3":
         stacks[BOOTSTRAP_STACK] = BootstrapStack(app, config=config)
     for name, stack_type in STACK_TYPES.items():
-        stacks[name] = stack_type(app, config=config)  # type: ignore[call-arg]
+        stacks[name] = stack_type(app, config=config)
+    check_reads(
+        (read for stack in stacks.values() for read in stack.reads),
+        {name: stack.published for name, stack in stacks.items()},
+    )
     for stack in stacks.values():
         for producer in stack.producers:
             stack.add_dependency(stacks[producer])

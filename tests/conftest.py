@@ -1,5 +1,5 @@
-"""Shared fixtures. Imports `junokit` before any test module imports cdktf, so the jsii kernel starts with
-the lazy provider index (see junokit/provider_loader.py)."""
+"""Shared fixtures. Installs the synth speed-ups (`fastsynth`) before any test module imports cdktf, so the jsii
+kernel starts with them, as `main.py` does."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-import junokit  # noqa: F401  (before cdktf: the jsii kernel reads its settings when it starts)
-from junokit import kernel_warmup
-from junokit.config import PROJECT_ROOT
-from junokit.jsii_kernel import STOCK_SWITCH
-from junokit.provider_loader import EAGER_SWITCH
+import fastsynth
+from constructs_lib.config import PROJECT_ROOT
 
-kernel_warmup.start()  # the kernel starts while the test modules import the bindings
+# jsii prints a banner on every start under Node 20; it says nothing about the tests' output.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+# Before any test module imports cdktf: the kernel starts while the test modules import the bindings.
+SPEEDUPS = fastsynth.install()
 
-TRACE_SWITCH = "JUNOKIT_LAZY_PROVIDER_TRACE"  # see junokit/lazy_provider_index.cjs
+TRACE_SWITCH = "JUNOKIT_LAZY_PROVIDER_TRACE"  # see fastsynth/lazy_provider_index.cjs
 
 # Every stack of every environment: all environments with the default backend, plus prod with the s3 backend,
 # the only setting that adds the bootstrap stack.
@@ -59,7 +59,7 @@ class SynthOutputs:
 
 class Synth:
     """Synthesizes every SYNTHS setting under `root` in a fresh process: the normal way, or the naive way
-    (JUNOKIT_EAGER_PROVIDER=1 and JUNOKIT_STOCK_JSII_RUNTIME=1, both speed-ups off).
+    (JUNOKIT_NAIVE_SYNTH=1: every speed-up off).
 
     The process starts at construction and `result()` waits for it, so a slow synth can run while other
     tests do.
@@ -68,10 +68,10 @@ class Synth:
     def __init__(self, root: Path, *, eager: bool) -> None:
         self.root = root
         self.outdirs = {name: root / name for name in SYNTHS}
-        env = {key: value for key, value in os.environ.items() if key not in (EAGER_SWITCH, STOCK_SWITCH)}
+        env = {key: value for key, value in os.environ.items() if key != fastsynth.NAIVE_SWITCH}
         env[TRACE_SWITCH] = "1"
         if eager:
-            env[EAGER_SWITCH] = env[STOCK_SWITCH] = "1"
+            env[fastsynth.NAIVE_SWITCH] = "1"
         self._output = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
             [sys.executable, "-c", _DRIVER, json.dumps({str(self.outdirs[name]): SYNTHS[name] for name in SYNTHS})],
@@ -132,7 +132,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def _synth_fixture(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SynthOutputs:
-    name = request.fixturename
+    name = str(request.fixturename)
     early = request.config.stash.get(_EARLY, {}).get(name)
     return (early or Synth(tmp_path_factory.mktemp(name), eager=_SYNTH_FIXTURES[name])).result()
 
@@ -145,5 +145,5 @@ def synthesized(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 @pytest.fixture(scope="session")
 def naive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SynthOutputs:
-    """The same with every provider submodule loaded in Python and in Node, and jsii's stock two-process runtime."""
+    """The same with every speed-up off (JUNOKIT_NAIVE_SYNTH=1): eager provider, stock two-process runtime, no caches."""
     return _synth_fixture(request, tmp_path_factory)

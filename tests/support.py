@@ -6,11 +6,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import junokit  # noqa: F401  (lazy provider loader before any provider import)
 from cdktf import Testing
 
+from constructs_lib.config import EnvironmentConfig, load_config
 from constructs_lib.stack import JunokitStack
-from junokit.config import EnvironmentConfig, load_config
 from stacks.app import build_environment
 
 

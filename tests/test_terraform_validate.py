@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 
-from junokit.config import ENVIRONMENTS
-from junokit.terraform import cli_env
+from constructs_lib.config import ENVIRONMENTS
 from stacks.app import STACK_TYPES
 from tests.conftest import SynthOutputs
+from tools.manifest import Manifest
+from tools.terraform import cli_env
 
 EXPECTED = [("local", f"junokit-{env}-{stack}") for env in ENVIRONMENTS for stack in STACK_TYPES] + [
     ("s3", f"junokit-prod-{stack}") for stack in ("bootstrap", *STACK_TYPES)
@@ -37,9 +38,8 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
 def _stack_dirs(synthesized: SynthOutputs) -> dict[tuple[str, str], Path]:
     stack_dirs: dict[tuple[str, str], Path] = {}
     for backend, outdir in synthesized.outdirs.items():
-        manifest = json.loads((outdir / "manifest.json").read_text())
-        for name, stack in manifest["stacks"].items():
-            stack_dirs[(backend, name)] = (outdir / stack["workingDirectory"]).resolve()
+        for stack in Manifest.load(outdir).stacks.values():
+            stack_dirs[(backend, stack.stack_id)] = stack.directory.resolve()
     return stack_dirs
 
 

@@ -62,7 +62,7 @@ class Case:
     outdirs: list[Path] = field(default_factory=list)
 
     def median(self, attribute: str) -> float:
-        return statistics.median(getattr(run, attribute) for run in self.runs)
+        return float(statistics.median(getattr(run, attribute) for run in self.runs))
 
     def spread(self, attribute: str) -> tuple[float, float]:
         values = [getattr(run, attribute) for run in self.runs]
@@ -253,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="junokit-bench-"))
     try:
         run_interleaved(cases, runs=args.runs, scratch=scratch, progress=lambda line: print(line, file=sys.stderr))
-        identical = all(same_tree(naive_out, fast_out) for naive_out, fast_out in zip(naive.outdirs, fast.outdirs))
+        identical = all(same_tree(naive_out, fast_out) for naive_out, fast_out in zip(naive.outdirs, fast.outdirs, strict=True))
         stacks_one, stacks_all = stacks_in(fast.outdirs[0]), stacks_in(fast_all.outdirs[0])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

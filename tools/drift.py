@@ -22,17 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from junokit.config import PROJECT_ROOT
-from junokit.terraform import TerraformSetupError
+from constructs_lib.config import PROJECT_ROOT
+from tools.manifest import ManifestError
 from tools.plan_stacks import (
     DEFAULT_JOBS,
-    ManifestError,
     Outcome,
     jobs_argument,
     plan_in,
     selected_stacks,
     terraform_env,
 )
+from tools.terraform import TerraformSetupError
 
 MARKER = "<!-- junokit-drift -->"
 """First line of the report; the drift workflow finds its issue by it (plus the environment)."""
@@ -90,7 +90,9 @@ def _empty(value: Any) -> bool:
     return value is None or value in ("", [], {})
 
 
-def changed_attributes(before: Any, after: Any, *, before_sensitive: Any = False, after_sensitive: Any = False, path: str = "") -> list[Attribute]:
+def changed_attributes(
+    before: Any, after: Any, *, before_sensitive: Any = False, after_sensitive: Any = False, path: str = ""
+) -> list[Attribute]:
     """Each leaf attribute whose value differs between `before` and `after`, as dotted paths (lists as [i]).
 
     Unset and empty (null, "", [], {}) count as equal: providers record one at create and read the other
@@ -120,7 +122,11 @@ def changed_attributes(before: Any, after: Any, *, before_sensitive: Any = False
                 path=f"{path}[{index}]",
             )
         return found
-    return [Attribute(path=path or "(whole value)", before=_show(before, before_sensitive), now=_show(after, after_sensitive))]
+    return [
+        Attribute(
+            path=path or "(whole value)", before=_show(before, before_sensitive), now=_show(after, after_sensitive)
+        )
+    ]
 
 
 def read_drift(document: Mapping[str, Any], *, stack: str) -> StackDrift:
@@ -216,12 +222,20 @@ def _drift_of(outcome: Outcome, plans: Path) -> StackDrift:
 
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.drift", description=__doc__.splitlines()[0])
-    parser.add_argument("--outdir", type=Path, default=PROJECT_ROOT / "cdktf.out", help="synthesized app (default: cdktf.out)")
-    parser.add_argument("--plans", type=Path, default=PROJECT_ROOT / "build" / "drift", help="where refresh-only plan JSON goes")
+    parser.add_argument(
+        "--outdir", type=Path, default=PROJECT_ROOT / "cdktf.out", help="synthesized app (default: cdktf.out)"
+    )
+    parser.add_argument(
+        "--plans", type=Path, default=PROJECT_ROOT / "build" / "drift", help="where refresh-only plan JSON goes"
+    )
     parser.add_argument("--summary", type=Path, help="write the Markdown report here (default: standard output)")
     parser.add_argument("--title", default="Drift report", help="heading of the report")
-    parser.add_argument("--jobs", type=jobs_argument, default=DEFAULT_JOBS, help=f"stacks checked at once (default {DEFAULT_JOBS})")
-    parser.add_argument("stacks", nargs="*", metavar="STACK", help="check only these stacks (default: all but bootstrap)")
+    parser.add_argument(
+        "--jobs", type=jobs_argument, default=DEFAULT_JOBS, help=f"stacks checked at once (default {DEFAULT_JOBS})"
+    )
+    parser.add_argument(
+        "stacks", nargs="*", metavar="STACK", help="check only these stacks (default: all but bootstrap)"
+    )
     args = parser.parse_args(argv)
     try:
         stacks = selected_stacks(args.outdir, args.stacks)
@@ -229,10 +243,11 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     except (ManifestError, TerraformSetupError) as error:
         print(f"drift: error: {error}", file=sys.stderr)
         return 2
-    print(f"drift: checking {', '.join(s.name for s in stacks)}", file=sys.stderr)
+    print(f"drift: checking {', '.join(s.stack_id for s in stacks)}", file=sys.stderr)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = [
-            pool.submit(plan_in, stack.directory, env, stack=stack.name, extra=("-refresh-only",)) for stack in stacks
+            pool.submit(plan_in, stack.directory, env, stack=stack.stack_id, extra=("-refresh-only",))
+            for stack in stacks
         ]
         results = [_drift_of(future.result(), args.plans) for future in futures]
     text = report(results, title=args.title)

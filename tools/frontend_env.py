@@ -19,9 +19,11 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from junokit.config import PROJECT_ROOT, ConfigError, EnvironmentConfig, load_config
-from junokit.contract import ApiOutputs, IdentityOutputs, StackName
-from junokit.terraform import TerraformSetupError, cli_env
+from constructs_lib.config import PROJECT_ROOT, ConfigError, EnvironmentConfig, load_config
+from constructs_lib.contract import StackName
+from stacks.api.contract import ApiOutputs
+from stacks.identity.contract import IdentityOutputs
+from tools.terraform import TerraformSetupError, cli_env
 
 # Variable -> (stack, output) it is read from. NEXT_PUBLIC_REGION comes from the config instead.
 FROM_OUTPUTS: dict[str, tuple[StackName, str]] = {
@@ -32,7 +34,7 @@ FROM_OUTPUTS: dict[str, tuple[StackName, str]] = {
 REGION_VARIABLE = "NEXT_PUBLIC_REGION"
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9_.:/@+=-]+")
 
-Runner = Callable[[list[str], Path], subprocess.CompletedProcess]
+Runner = Callable[[list[str], Path], subprocess.CompletedProcess[str]]
 
 
 class FrontendEnvError(RuntimeError):
@@ -43,7 +45,7 @@ def terraform_runner(environ: Mapping[str, str]) -> Runner:
     """Runs terraform offline through the provider mirror, non-interactively, capturing its output."""
     env = cli_env(environ)
 
-    def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
     return run

@@ -26,63 +26,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from junokit.config import PROJECT_ROOT
-from junokit.contract import BOOTSTRAP_STACK
-from junokit.deploy import PROVIDER_GOGC
-from junokit.terraform import TerraformSetupError, cli_env
+from constructs_lib.config import PROJECT_ROOT
 from tools import plan_review, speculative_state
+from tools.deploy import PROVIDER_GOGC
+from tools.manifest import Manifest, ManifestError, StackInfo
+from tools.terraform import TerraformSetupError, cli_env
 
 _TAIL_LINES = 25
-
-
-class ManifestError(ValueError):
-    """The synthesized output is missing or not cdktf's; one line."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Stack:
-    name: str
-    directory: Path
-    dependencies: tuple[str, ...]
-
-
-def stacks_in_order(outdir: Path) -> list[Stack]:
-    """The synthesized stacks, producers before consumers (ties keep synth order), bootstrap left out."""
-    manifest_file = outdir / "manifest.json"
-    try:
-        manifest = json.loads(manifest_file.read_text())
-    except FileNotFoundError:
-        raise ManifestError(f"{manifest_file} not found; synthesize first (make synth)") from None
-    except ValueError as error:
-        raise ManifestError(f"{manifest_file} is not JSON: {error}") from None
-    entries: Mapping[str, Mapping[str, object]] = manifest.get("stacks") or {}
-    stacks = {
-        name: Stack(
-            name=name,
-            directory=outdir / str(entry["workingDirectory"]),
-            dependencies=tuple(str(d) for d in _names(entry.get("dependencies"))),
-        )
-        for name, entry in entries.items()
-        if not name.endswith(f"-{BOOTSTRAP_STACK}")
-    }
-    ordered: list[Stack] = []
-    placed: set[str] = set()
-    while len(ordered) < len(stacks):
-        ready = [s for s in stacks.values() if s.name not in placed and all(d in placed or d not in stacks for d in s.dependencies)]
-        if not ready:
-            raise ManifestError(f"stack dependencies form a cycle: {sorted(set(stacks) - placed)}")
-        ordered.append(ready[0])
-        placed.add(ready[0].name)
-    return ordered
-
-
 DEFAULT_JOBS = 4
 """Stacks planned at once (one environment has four): a plan mostly waits for its provider to start and for AWS."""
 PLAN_FLAGS = ("-input=false", "-no-color", "-lock-timeout=300s", "-out=tfplan")
 
 
-def _names(value: object) -> list[object]:
-    return list(value) if isinstance(value, (list, tuple)) else []
+def stacks_in_order(outdir: Path) -> list[StackInfo]:
+    """The synthesized stacks, producers before consumers, bootstrap left out."""
+    return Manifest.load(outdir).in_order()
 
 
 def _run(args: Sequence[str], cwd: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
@@ -161,12 +119,12 @@ def _uses_terraform_cloud(config: Mapping[str, object]) -> bool:
     return isinstance(terraform, Mapping) and ("cloud" in terraform or "remote" in (terraform.get("backend") or {}))
 
 
-def scratch_dir(stack: Stack) -> Path:
+def scratch_dir(stack: StackInfo) -> Path:
     """Where a stack's speculative copy goes: beside the synthesized stacks, at the same depth."""
     return stack.directory.parent.parent / "speculative" / stack.directory.name
 
 
-def _speculate(stack: Stack, first: Outcome, producers: Mapping[str, Outcome], env: Mapping[str, str]) -> Outcome | None:
+def _speculate(stack: StackInfo, first: Outcome, producers: Mapping[str, Outcome], env: Mapping[str, str]) -> Outcome | None:
     """Plan `stack` against its producers' planned outputs if it reads one that their plans change, else None."""
     planned = {
         name: speculative_state.planned_outputs(document, stack=name)
@@ -184,15 +142,15 @@ def _speculate(stack: Stack, first: Outcome, producers: Mapping[str, Outcome], e
     scratch = speculative_state.prepare_scratch(
         stack.directory, scratch_dir(stack), {name: outputs for name, (outputs, _) in needed.items()}
     )
-    outcome = plan_in(scratch, env, stack=stack.name, init=False)
+    outcome = plan_in(scratch, env, stack=stack.stack_id, init=False)
     return dataclasses.replace(outcome, assumptions=assumed, seconds=first.seconds + outcome.seconds)
 
 
-def _final(stack: Stack, first: Outcome, producers: Mapping[str, Outcome], env: Mapping[str, str]) -> Outcome:
+def _final(stack: StackInfo, first: Outcome, producers: Mapping[str, Outcome], env: Mapping[str, str]) -> Outcome:
     return _speculate(stack, first, producers, env) or first
 
 
-def plan_all(stacks: Sequence[Stack], env: Mapping[str, str], *, jobs: int = DEFAULT_JOBS) -> list[Outcome]:
+def plan_all(stacks: Sequence[StackInfo], env: Mapping[str, str], *, jobs: int = DEFAULT_JOBS) -> list[Outcome]:
     """Every stack's final plan, in the order given (deploy order), planning up to `jobs` stacks at once.
 
     All stacks are planned against the applied states at once; then, in deploy order, each consumer that
@@ -200,16 +158,16 @@ def plan_all(stacks: Sequence[Stack], env: Mapping[str, str], *, jobs: int = DEF
     Only those wait for their producers' plans.
     """
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        first = {stack.name: pool.submit(plan_in, stack.directory, env, stack=stack.name) for stack in stacks}
+        first = {stack.stack_id: pool.submit(plan_in, stack.directory, env, stack=stack.stack_id) for stack in stacks}
         final: dict[str, Future[Outcome]] = {}
         for stack in stacks:
-            outcome = first[stack.name].result()
+            outcome = first[stack.stack_id].result()
             producers = {d: final[d].result() for d in stack.dependencies if d in final}
             if not producers:
-                final[stack.name] = first[stack.name]
+                final[stack.stack_id] = first[stack.stack_id]
                 continue
-            final[stack.name] = pool.submit(_final, stack, outcome, producers, env)
-        return [final[stack.name].result() for stack in stacks]
+            final[stack.stack_id] = pool.submit(_final, stack, outcome, producers, env)
+        return [final[stack.stack_id].result() for stack in stacks]
 
 
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
@@ -226,13 +184,13 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     try:
         stacks = selected_stacks(args.outdir, args.stacks)
         if args.list:
-            print(" ".join(stack.name for stack in stacks))
+            print(" ".join(stack.stack_id for stack in stacks))
             return 0
         env = terraform_env(os.environ if environ is None else environ)
     except (ManifestError, TerraformSetupError) as error:
         print(f"plan stacks: error: {error}", file=sys.stderr)
         return 2
-    print(f"plan stacks: planning {', '.join(s.name for s in stacks)} ({args.jobs} at once)", file=sys.stderr)
+    print(f"plan stacks: planning {', '.join(s.stack_id for s in stacks)} ({args.jobs} at once)", file=sys.stderr)
     reviewed: list[plan_review.StackPlan] = []
     failed: dict[str, str] = {}
     speculative: dict[str, tuple[speculative_state.Assumption, ...]] = {}
@@ -286,13 +244,13 @@ def jobs_argument(text: str) -> int:
     return jobs
 
 
-def selected_stacks(outdir: Path, names: Sequence[str]) -> list[Stack]:
+def selected_stacks(outdir: Path, names: Sequence[str]) -> list[StackInfo]:
     """The stacks to plan, in deploy order: `names` if given (each must exist), else all but bootstrap."""
     stacks = stacks_in_order(outdir)
-    unknown = sorted(set(names) - {stack.name for stack in stacks})
+    unknown = sorted(set(names) - {stack.stack_id for stack in stacks})
     if unknown:
-        raise ManifestError(f"no stack {unknown[0]!r} in {outdir} (stacks: {', '.join(s.name for s in stacks)})")
-    return [stack for stack in stacks if stack.name in names] if names else stacks
+        raise ManifestError(f"no stack {unknown[0]!r} in {outdir} (stacks: {', '.join(s.stack_id for s in stacks)})")
+    return [stack for stack in stacks if stack.stack_id in names] if names else stacks
 
 
 def terraform_env(environ: Mapping[str, str]) -> dict[str, str]:

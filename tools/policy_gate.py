@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from junokit.config import PROJECT_ROOT
+from constructs_lib.config import PROJECT_ROOT
 
 CONFIG_FILE = PROJECT_ROOT / ".checkov.yaml"
 DEFAULT_OUTDIR = PROJECT_ROOT / "build" / "policy"
@@ -131,7 +132,7 @@ def run_checkov(root: Path, *, config: Path = CONFIG_FILE) -> dict[str, Any]:
         raise GateError("checkov ran more than one framework; expected terraform_json only")
     if report.get("summary", {}).get("parsing_errors"):
         raise GateError(f"checkov could not parse: {report['results'].get('parsing_errors')}")
-    return report
+    return typing.cast(dict[str, Any], report)
 
 
 def run_unskipped(root: Path, config: Path = CONFIG_FILE) -> dict[str, Any]:

@@ -6,7 +6,7 @@
 
 The data stack creates the secret empty (`junokit-api-secrets`, with the environment's suffix outside prod);
 this writes a new version of its value straight through the Secrets Manager API. The value is one JSON
-object holding every key in `constructs_lib.api_secrets.SECRET_KEYS`. Asked interactively, an empty answer
+object holding every key in `stacks.data.contract.SECRET_KEYS`. Asked interactively, an empty answer
 keeps the current value; on stdin, keys left out keep theirs. Keys outside SECRET_KEYS already in the
 secret are dropped (and named). Only key names are ever printed.
 """
@@ -23,8 +23,8 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from constructs_lib.api_secrets import SECRET_KEYS
-from junokit.config import ConfigError, EnvironmentConfig, load_config
+from constructs_lib.config import ConfigError, EnvironmentConfig, load_config
+from stacks.data.contract import SECRET_BASE_NAME, SECRET_KEYS
 
 
 class SecretsError(RuntimeError):
@@ -109,7 +109,7 @@ def main(
     stream = stdin or sys.stdin
     try:
         config = load_config(environ=environ)
-        secret_id = args.secret_id or config.resource_name("junokit-api-secrets")
+        secret_id = args.secret_id or config.resource_name(SECRET_BASE_NAME)
         client = client or secretsmanager_client(config, args.endpoint_url)
         current = current_values(client, secret_id)
         given = ask(current, prompt) if stream.isatty() else read_stdin(stream)

@@ -83,7 +83,10 @@ def _fill(value: Any, unknown: Any, output: str, path: str, unknown_paths: list[
     if isinstance(unknown, dict):
         known = value if isinstance(value, dict) else {}
         keys = sorted(set(known) | set(unknown))
-        return {k: _fill(known.get(k), unknown.get(k, False), output, f"{path}.{k}" if path else k, unknown_paths) for k in keys}
+        return {
+            k: _fill(known.get(k), unknown.get(k, False), output, f"{path}.{k}" if path else k, unknown_paths)
+            for k in keys
+        }
     if isinstance(unknown, list):
         known_list = value if isinstance(value, list) else []
         length = max(len(known_list), len(unknown))

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from junokit.config import ENVIRONMENTS, ConfigError, EnvironmentConfig, load_config
+from constructs_lib.config import ENVIRONMENTS, ConfigError, EnvironmentConfig, load_config
 
 TERRAFORM_VERSION = "1.11.4"
 """The Terraform release CI and Terraform Cloud run (the workflows pin the same; tests/test_workflows.py checks)."""

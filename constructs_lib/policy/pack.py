@@ -89,10 +89,10 @@ def _construct_of(stack: TerraformStack, element: Element) -> IConstruct:
         return next((child for child in stack.node.children if isinstance(child, TerraformBackend)), stack)
     found: IConstruct = stack
     for child_id in element.path.split("/")[1:]:
-        child = found.node.try_find_child(child_id)
-        if child is None:
+        next_child = found.node.try_find_child(child_id)
+        if next_child is None:
             return stack
-        found = child
+        found = next_child
     return found
 
 

@@ -80,7 +80,7 @@ class StackView:
                 for name, config in by_name.items():
                     path = ((config.get("//") or {}).get("metadata") or {}).get("path", f"{self.stack_id}/{name}")
                     body = {key: value for key, value in config.items() if key != "//"}
-                    yield Element(kind=kind, type=type_, name=name, path=path, config=body)  # type: ignore[arg-type]
+                    yield Element(kind=kind, type=type_, name=name, path=path, config=body)  # type: ignore[arg-type]  # kind is one of the two literals of the loop
         for type_, configs in (self.document.get("provider") or {}).items():
             for config in configs if isinstance(configs, list) else [configs]:
                 alias = str(config.get("alias", ""))

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from constructs_lib.policy.rule import Rule
 from constructs_lib.policy.view import Element, StackView, block
-from junokit.config import EU_REGIONS
+from constructs_lib.validation import EU_REGIONS
 
 
 def _problem(what: str, region: object) -> Iterator[str]:

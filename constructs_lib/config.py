@@ -1,0 +1,342 @@
+"""The one validated configuration object every stack is built from.
+
+`load_config` merges `environments.toml` (defaults, then the environment's own table) with a few
+environment variables, checks every value, and returns frozen dataclasses. Anything wrong raises
+`ConfigError` with a one-line message naming the problem and the allowed values; nothing is built
+before the whole config is valid, so bad input never leaves half-written output behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from constructs_lib import validation
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = PROJECT_ROOT / "environments.toml"
+
+ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
+BACKENDS: tuple[str, ...] = ("local", "s3", "cloud")
+DEFAULT_REGION = "eu-north-1"
+EU_REGIONS = validation.EU_REGIONS
+LOG_RETENTION_DAYS = validation.LOG_RETENTION_DAYS
+
+
+class ConfigError(ValueError):
+    """Bad configuration; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackendConfig:
+    """Where each stack keeps its state: one state per environment and stack."""
+
+    kind: Literal["local", "s3", "cloud"] = "local"
+    """Backend type. Default: local (no account needed)."""
+    state_dir: str = "terraform-state"
+    """local: folder (relative to the project root) holding `<stack>.tfstate` files."""
+    state_bucket: str = ""
+    """s3: the state bucket (created by the bootstrap stack). Required for s3."""
+    state_region: str = ""
+    """s3: the bucket's region. Default: the environment's region."""
+    tfc_organization: str = ""
+    """cloud: Terraform Cloud organization. Required for cloud."""
+    tfc_hostname: str = "app.terraform.io"
+    """cloud: Terraform Cloud or Enterprise host."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessagingSettings:
+    """SES settings for the messaging stack."""
+
+    sender_local_part: str = "no-reply"
+    """Local part of the sender address (`no-reply@<domain>`)."""
+    hosted_zone_id: str = ""
+    """Route 53 zone for the domain. Empty: DNS records are published as an output instead."""
+    manage_identity_feedback: bool = True
+    """Pin the identity's feedback forwarding on (SES v2 API) and send its bounce and complaint notifications to
+    the feedback topic. False leaves SES's defaults (forwarding on, no identity topics) for emulators lacking
+    those APIs; mail sent with the configuration set still reports to the topic."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdentitySettings:
+    """Cognito settings for the identity stack."""
+
+    password_min_length: int = 12
+    """Minimum password length; 12 or more."""
+    temporary_password_validity_days: int = 3
+    """How long an invitation's temporary password lasts; 1-365 days."""
+    callback_urls: tuple[str, ...] = ("http://localhost:3000/auth/callback",)
+    """OAuth callback URLs of the web app; https outside dev."""
+    logout_urls: tuple[str, ...] = ("http://localhost:3000/",)
+    """OAuth sign-out URLs of the web app; https outside dev."""
+    custom_domain: str = ""
+    """Custom hosted-UI domain (e.g. auth.junokit.com). Empty: a Cognito prefix domain."""
+    custom_domain_certificate_arn: str = ""
+    """ACM certificate (us-east-1) for the custom domain; required with it."""
+    domain_prefix: str = ""
+    """Cognito prefix domain (`<prefix>.auth.<region>.amazoncognito.com`). Empty: `junokit` in prod, else
+    `junokit-<env>`. Prefixes are unique per region across all AWS accounts, so a taken one is set here."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiSettings:
+    """API Gateway and Lambda settings for the api stack."""
+
+    throttle_rate_limit: int = 1000
+    """Stage-wide steady-state requests per second."""
+    throttle_burst_limit: int = 2000
+    """Stage-wide burst; at least the rate limit."""
+    cors_allow_origins: tuple[str, ...] = ("http://localhost:3000",)
+    """Origins of the web app allowed by CORS; never `*` in prod."""
+    data_trace: bool = False
+    """Log request/response bodies. Refused in prod (GDPR)."""
+    manage_account_logging_role: bool = False
+    """Whether this environment owns the account-wide API Gateway CloudWatch role."""
+    lambda_reserved_concurrency: int = 5
+    """Reserved concurrency of the profile function."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentConfig:
+    """Everything that differs between dev, staging and prod."""
+
+    name: Literal["dev", "staging", "prod"]
+    region: str = DEFAULT_REGION
+    """AWS region; EU only. Default eu-north-1 (Stockholm)."""
+    project: str = "junokit"
+    cost_center: str = "junokit-platform"
+    domain: str = "junokit.com"
+    """Mail and web domain."""
+    protect_stateful: bool = False
+    """Deletion protection and `prevent_destroy` on the table, user pool and secret."""
+    secret_recovery_window_days: int = 0
+    """Secrets Manager recovery window: 0 (delete at once) or 7-30."""
+    log_retention_days: int = 14
+    """CloudWatch Logs retention for every log group."""
+    backend: BackendConfig = field(default_factory=BackendConfig)
+    messaging: MessagingSettings = field(default_factory=MessagingSettings)
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
+    aws_endpoint: str = ""
+    """Send every AWS call (provider and S3 backend) to this URL, e.g. a local emulator. Empty: AWS."""
+
+    @property
+    def is_prod(self) -> bool:
+        return self.name == "prod"
+
+    def resource_name(self, base: str) -> str:
+        """prod keeps the seed's names exactly; other environments append their name so all fit one account."""
+        return base if self.is_prod else f"{base}-{self.name}"
+
+    def stack_id(self, stack: str) -> str:
+        """Stack id, state key and Terraform Cloud workspace name: `junokit-<env>-<stack>`."""
+        return f"{self.project}-{self.name}-{stack}"
+
+    @property
+    def sender_address(self) -> str:
+        return f"{self.messaging.sender_local_part}@{self.domain}"
+
+
+def _one_of(what: str, value: object, allowed: typing.Iterable[object]) -> None:
+    try:
+        validation.one_of(what, value, allowed)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _coerce(cls: type, data: Mapping[str, object], where: str) -> object:
+    """Build dataclass `cls` from a TOML table, refusing unknown keys and wrong types."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where} must be a table, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"unknown setting {where}.{unknown[0]} (allowed: {', '.join(sorted(fields))})")
+    values: dict[str, object] = {}
+    for name, raw in data.items():
+        hint = hints[name]
+        origin = typing.get_origin(hint)
+        key = f"{where}.{name}"
+        if dataclasses.is_dataclass(hint):
+            values[name] = _coerce(hint, raw, key)  # type: ignore[arg-type]  # a TOML table, checked inside
+        elif origin is tuple:
+            if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+                raise ConfigError(f"{key} must be a list of strings, got {raw!r}")
+            values[name] = tuple(raw)
+        elif origin is Literal:
+            _one_of(key, raw, typing.get_args(hint))
+            values[name] = raw
+        elif hint is bool:
+            if not isinstance(raw, bool):
+                raise ConfigError(f"{key} must be true or false, got {raw!r}")
+            values[name] = raw
+        elif hint is int:
+            if isinstance(raw, bool) or not isinstance(raw, int):
+                raise ConfigError(f"{key} must be a whole number, got {raw!r}")
+            values[name] = raw
+        else:
+            if not isinstance(raw, str):
+                raise ConfigError(f"{key} must be a string, got {raw!r}")
+            values[name] = raw
+    return cls(**values)
+
+
+def _merge(base: Mapping[str, object], over: Mapping[str, object]) -> dict[str, object]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)  # type: ignore[arg-type]  # both checked to be tables above
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_config_file(path: Path = DEFAULT_CONFIG_FILE) -> dict[str, object]:
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found (set JUNOKIT_CONFIG to an environments.toml)") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    allowed = ("defaults", "environments", "project")
+    for key in document:
+        _one_of("config file section", key, allowed)
+    return document
+
+
+def load_config(
+    environment: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    path: Path | None = None,
+) -> EnvironmentConfig:
+    """Validated config of one environment.
+
+    `environment` defaults to JUNOKIT_ENV, then dev. `environ` defaults to an empty mapping (tests pass
+    their own); `main.py` passes `os.environ`, so nothing here reads the process environment by itself.
+    """
+    env = dict(environ or {})
+    name = environment or env.get("JUNOKIT_ENV") or "dev"
+    _one_of("environment", name, ENVIRONMENTS)
+    document = read_config_file(path or Path(env.get("JUNOKIT_CONFIG") or DEFAULT_CONFIG_FILE))
+
+    project = document.get("project", {})
+    if not isinstance(project, Mapping):
+        raise ConfigError("config file section project must be a table")
+    for key in project:
+        _one_of("project setting", key, ("cost_center", "domain", "name"))
+    environments = document.get("environments", {})
+    if not isinstance(environments, Mapping):
+        raise ConfigError("config file section environments must be a table")
+    for key in environments:
+        _one_of("environment table", key, ENVIRONMENTS)
+    merged = _merge(document.get("defaults", {}), environments.get(name, {}) or {})  # type: ignore[arg-type]  # TOML tables, coerced below
+    merged["name"] = name
+    if "name" in project:
+        merged["project"] = project["name"]
+    for key in ("cost_center", "domain"):
+        if key in project:
+            merged.setdefault(key, project[key])
+
+    backend = dict(typing.cast(Mapping[str, object], merged.get("backend") or {}))
+    overrides = {
+        "JUNOKIT_BACKEND": "kind",
+        "JUNOKIT_STATE_BUCKET": "state_bucket",
+        "JUNOKIT_STATE_REGION": "state_region",
+        "JUNOKIT_STATE_DIR": "state_dir",
+        "JUNOKIT_TFC_ORG": "tfc_organization",
+        "JUNOKIT_TFC_HOSTNAME": "tfc_hostname",
+    }
+    for variable, key in overrides.items():
+        if env.get(variable):
+            backend[key] = env[variable]
+    if "kind" in backend:
+        _one_of("backend", backend["kind"], BACKENDS)
+    merged["backend"] = backend
+    if env.get("JUNOKIT_REGION"):
+        merged["region"] = env["JUNOKIT_REGION"]
+    if env.get("JUNOKIT_AWS_ENDPOINT"):
+        merged["aws_endpoint"] = env["JUNOKIT_AWS_ENDPOINT"]
+
+    config = typing.cast(EnvironmentConfig, _coerce(EnvironmentConfig, merged, "environments." + name))
+    _validate(config)
+    return config
+
+
+def _validate(config: EnvironmentConfig) -> None:
+    """Every rule of the whole config; the first broken one raises `ConfigError` in validation's format."""
+    try:
+        _check(config)
+    except ConfigError:
+        raise
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _check(config: EnvironmentConfig) -> None:
+    fail = validation.fail
+    validation.one_of("region", config.region, EU_REGIONS)
+    validation.DOMAIN.check("domain", config.domain)
+    validation.PROJECT_NAME.check("project name", config.project)
+    validation.recovery_window("secret_recovery_window_days", config.secret_recovery_window_days)
+    validation.one_of("log_retention_days", config.log_retention_days, LOG_RETENTION_DAYS)
+    backend = config.backend
+    if backend.kind == "s3":
+        if not backend.state_bucket:
+            raise ConfigError("backend s3 needs a state bucket: set JUNOKIT_STATE_BUCKET or backend.state_bucket")
+        validation.S3_BUCKET.check("state bucket", backend.state_bucket)
+        if backend.state_region:
+            validation.one_of("state region", backend.state_region, EU_REGIONS)
+    if backend.kind == "cloud" and not backend.tfc_organization:
+        raise ConfigError("backend cloud needs an organization: set JUNOKIT_TFC_ORG or backend.tfc_organization")
+    if config.aws_endpoint:
+        validation.LOOPBACK_URL.check("aws_endpoint", config.aws_endpoint)
+    api = config.api
+    if config.is_prod and api.data_trace:
+        fail("api.data_trace", api.data_trace, "false in prod: request bodies would reach the logs")
+    validation.not_empty("api.cors_allow_origins", api.cors_allow_origins, "the web app's origins, e.g. https://app.junokit.com")
+    for origin in api.cors_allow_origins:
+        if origin == "*" and config.is_prod:
+            fail("api.cors_allow_origins entry", origin, "the web app's https origins; '*' only outside prod")
+        if origin != "*":
+            validation.ORIGIN.check("api.cors_allow_origins entry", origin)
+        if config.name != "dev" and origin.startswith("http://"):
+            fail("api.cors_allow_origins entry", origin, "https origins outside dev")
+    validation.in_range("api.lambda_reserved_concurrency", api.lambda_reserved_concurrency, 1, 1000)
+    validation.in_range("api.throttle_rate_limit", api.throttle_rate_limit, 1, 10000)
+    validation.in_range("api.throttle_burst_limit", api.throttle_burst_limit, api.throttle_rate_limit, 10000)
+    identity = config.identity
+    validation.in_range("identity.password_min_length", identity.password_min_length, 12, 99)
+    validation.in_range("identity.temporary_password_validity_days", identity.temporary_password_validity_days, 1, 365)
+    validation.not_empty("identity.callback_urls", identity.callback_urls, "one or more URLs of the web app")
+    for url in identity.callback_urls + identity.logout_urls:
+        if config.name != "dev" and not url.startswith("https://"):
+            fail("callback/logout URL", url, "https URLs outside dev")
+        validation.APP_URL.check("callback/logout URL", url)
+    if bool(identity.custom_domain) != bool(identity.custom_domain_certificate_arn):
+        raise ConfigError("identity.custom_domain and identity.custom_domain_certificate_arn must be set together")
+    if identity.domain_prefix:
+        validation.DOMAIN_PREFIX.check("identity.domain_prefix", identity.domain_prefix)
+    if identity.custom_domain:
+        validation.DOMAIN.check("identity.custom_domain", identity.custom_domain)
+        validation.US_EAST_1_CERTIFICATE.check(
+            "identity.custom_domain_certificate_arn", identity.custom_domain_certificate_arn
+        )
+    messaging = config.messaging
+    validation.SENDER_LOCAL_PART.check("messaging.sender_local_part", messaging.sender_local_part)
+    if messaging.hosted_zone_id:
+        validation.ZONE_ID.check("messaging.hosted_zone_id", messaging.hosted_zone_id)
+
+
+def state_region(config: EnvironmentConfig) -> str:
+    """Region of the s3 state bucket: its own setting, else the environment's."""
+    return config.backend.state_region or config.region

@@ -1,0 +1,221 @@
+"""A local AWS emulator (moto server) for deploying the real stacks without an AWS account.
+
+`Emulator` starts `moto.server` on a free loopback port, waits until it answers, and stops it on exit.
+It serves HTTPS with a self-signed certificate, so the state bucket's TLS-only policy is enforced there as
+on AWS (the stacks skip certificate verification only for a loopback endpoint).
+`Emulator.env()` is what a Terraform or cdktf process needs to talk to it: dummy credentials, plus
+`JUNOKIT_AWS_ENDPOINT`, which makes the config point every stack's AWS provider and S3 backend there.
+Nothing outside 127.0.0.1 is contacted: `env()` also routes every non-loopback HTTP(S) request through
+`EgressTrap`, a loopback proxy that refuses it and records the host, so a missed endpoint shows up as
+`Emulator.egress` instead of a silent call to real AWS.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import socketserver
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+HOST = "127.0.0.1"
+# Dummy credentials: the emulator accepts any; real ones must never reach it.
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+# The emulator's certificate is self-signed and made afresh at every start.
+_UNVERIFIED = ssl._create_unverified_context()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+class EgressTrap:
+    """A loopback HTTP proxy that refuses every request and remembers where it was going.
+
+    Go (Terraform, the AWS provider) and Python (boto3) send requests for non-loopback hosts through
+    HTTP(S)_PROXY; loopback is never proxied. So every host recorded here is an endpoint that escaped the
+    emulator, and a test can assert that none did.
+    """
+
+    def __init__(self) -> None:
+        self.hosts: list[str] = []
+        self._lock = threading.Lock()
+        trap = self
+
+        class _Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                request_line = self.rfile.readline(4096).decode("latin-1").split()
+                if len(request_line) >= 2:
+                    target = request_line[1]
+                    host = target.split("://", 1)[-1].split("/", 1)[0]
+                    with trap._lock:
+                        trap.hosts.append(host)
+                self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+        self._server = socketserver.ThreadingTCPServer((HOST, 0), _Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="egress-trap", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self._server.server_address[1]}"
+
+    def start(self) -> EgressTrap:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class Emulator:
+    """moto server in a child process, on loopback only."""
+
+    def __init__(self, *, port: int | None = None, region: str = "eu-north-1", startup_timeout: float = 30.0) -> None:
+        self.port = port or free_port()
+        self.region = region
+        self.startup_timeout = startup_timeout
+        self._process: subprocess.Popen[bytes] | None = None
+        self._trap: EgressTrap | None = None
+        self._clients: dict[str, Any] = {}
+        self._cpu_seconds = 0.0
+        self._clients_lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"https://{HOST}:{self.port}"
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU time the emulator process has used so far (Linux; 0 elsewhere), for timing reports."""
+        if self._process is None:
+            return self._cpu_seconds
+        try:
+            with open(f"/proc/{self._process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return self._cpu_seconds
+        self._cpu_seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return self._cpu_seconds
+
+    @property
+    def egress(self) -> list[str]:
+        """Non-loopback hosts something tried to reach while the emulator ran (should stay empty)."""
+        return list(self._trap.hosts) if self._trap else []
+
+    def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """`base` (default: this process's environment) pointed at the emulator, with no real AWS credentials.
+
+        Proxy variables send anything not on loopback to the egress trap (refused and recorded).
+        """
+        proxies = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
+        env = {
+            k: v
+            for k, v in (base if base is not None else os.environ).items()
+            if not k.startswith("AWS_") and k.lower() not in proxies
+        }
+        env.update(CREDENTIALS)
+        env["AWS_DEFAULT_REGION"] = env["AWS_REGION"] = self.region
+        env["JUNOKIT_AWS_ENDPOINT"] = self.url
+        if self._trap:
+            for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+                env[name] = self._trap.url
+            env["NO_PROXY"] = env["no_proxy"] = f"{HOST},localhost"
+        return env
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of `service` talking to the emulator (dummy credentials, path-style S3).
+
+        Made once per service (creating a client costs ~0.1 s); boto3 clients may be shared across threads.
+        """
+        with self._clients_lock:
+            if service not in self._clients:
+                import boto3
+                from botocore.config import Config
+
+                session = boto3.session.Session(
+                    aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                    aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                    aws_session_token=CREDENTIALS["AWS_SESSION_TOKEN"],
+                    region_name=self.region,
+                )
+                config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2})
+                self._clients[service] = session.client(service, endpoint_url=self.url, verify=False, config=config)
+            return self._clients[service]
+
+    def start(self) -> Emulator:
+        self._trap = EgressTrap().start()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "emulator.server", "-H", HOST, "-p", str(self.port), "--ssl"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            # AWS-managed IAM policies (e.g. AWSXRayDaemonWriteAccess) exist in moto only when asked for.
+            env={**os.environ, **CREDENTIALS, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"moto server exited with {self._process.returncode} before answering on {self.url}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1, context=_UNVERIFIED):
+                    return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"moto server did not answer on {self.url} within {self.startup_timeout:.0f} s")
+
+    def reset(self) -> None:
+        """Forget every resource (moto's reset API)."""
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10, context=_UNVERIFIED):
+            pass
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self.cpu_seconds  # noqa: B018 - keep the last reading for reports
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+        if self._trap:
+            self._trap.stop()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def serve(argv: list[str] | None = None) -> None:
+    """moto's server with the test-only shims of `emulator.shims` applied."""
+    from moto import server
+
+    from emulator import shims as emulator_shims
+
+    emulator_shims.apply()
+    server.main(argv)
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,1 @@
+"""API: the REST API, its Cognito authorizer and the profile function."""

@@ -1,0 +1,81 @@
+"""API stack: REST API `junokit-api` (stage v1) with Cognito auth, the profile function, and the API URL output.
+
+Reads the table and secret from the data stack and the user pool from the identity stack, through their
+remote state; publishes `JunokitApiUrl` for the frontend.
+"""
+
+from __future__ import annotations
+
+from cdktf import ITerraformDependable
+from constructs import Construct
+
+from constructs_lib.config import PROJECT_ROOT, EnvironmentConfig
+from constructs_lib.contract import StackName
+from constructs_lib.stack import JunokitStack
+from stacks.api.account_logging import ApiGatewayCloudWatchRole, ApiGatewayCloudWatchRoleProps
+from stacks.api.contract import CONTRACT, ApiOutputs
+from stacks.api.profile_function import ProfileFunction, ProfileFunctionProps
+from stacks.api.rest_api import LambdaProxy, MockResponse, RestApi, RestApiProps, Route
+from stacks.data.contract import DataOutputs
+from stacks.identity.contract import IdentityOutputs
+
+STAGE_NAME = "v1"
+
+
+class ApiStack(JunokitStack):
+    def __init__(self, scope: Construct, *, config: EnvironmentConfig) -> None:
+        super().__init__(scope, config=config, contract=CONTRACT)
+        data = self.read_outputs_of(StackName.DATA)
+        identity = self.read_outputs_of(StackName.IDENTITY)
+        api = config.api
+
+        self.profile = ProfileFunction(
+            self,
+            "profile",
+            props=ProfileFunctionProps(
+                function_name=config.resource_name("junokit-profile"),
+                table_name=data.get_string(DataOutputs.TABLE_NAME),
+                table_arn=data.get_string(DataOutputs.TABLE_ARN),
+                table_index_arn=data.get_string(DataOutputs.TABLE_INDEX_ARN),
+                secret_arn=data.get_string(DataOutputs.SECRETS_ARN),
+                allowed_origins=api.cors_allow_origins,
+                reserved_concurrency=api.lambda_reserved_concurrency,
+                log_retention_days=config.log_retention_days,
+                staging_dir=PROJECT_ROOT / "build" / "lambda",
+            ),
+        )
+        stage_depends_on: tuple[ITerraformDependable, ...] = ()
+        if api.manage_account_logging_role:
+            self.account_logging = ApiGatewayCloudWatchRole(
+                self,
+                "account-logging",
+                props=ApiGatewayCloudWatchRoleProps(role_name=config.resource_name("junokit-apigateway-cloudwatch")),
+            )
+            stage_depends_on = (self.account_logging.account,)
+
+        profile = LambdaProxy(
+            function_name=self.profile.name,
+            function_arn=self.profile.function_arn,
+            invoke_arn=self.profile.invoke_arn,
+        )
+        self.api = RestApi(
+            self,
+            "rest-api",
+            props=RestApiProps(
+                api_name=config.resource_name("junokit-api"),
+                stage_name=STAGE_NAME,
+                routes=(
+                    Route(method="GET", path="/health", target=MockResponse(), authorized=False),
+                    Route(method="GET", path="/user/profile", target=profile),
+                    Route(method="PUT", path="/user/profile", target=profile),
+                ),
+                user_pool_arn=identity.get_string(IdentityOutputs.USER_POOL_ARN),
+                cors_allow_origins=api.cors_allow_origins,
+                throttle_rate_limit=api.throttle_rate_limit,
+                throttle_burst_limit=api.throttle_burst_limit,
+                data_trace=api.data_trace,
+                log_retention_days=config.log_retention_days,
+                stage_depends_on=stage_depends_on,
+            ),
+        )
+        self.publish(ApiOutputs.API_URL, self.api.invoke_url, description="Base URL of the REST API stage (v1)")

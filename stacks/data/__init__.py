@@ -1,0 +1,1 @@
+"""Data: the user-context table and the API secrets container."""

@@ -1,0 +1,1 @@
+"""Identity: the invite-only Cognito user pool, its web client and sign-in domain."""

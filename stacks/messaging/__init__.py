@@ -1,0 +1,1 @@
+"""Messaging: SES sending for the domain, with bounce and complaint feedback."""
