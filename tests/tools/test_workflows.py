@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from constructs_lib.config import PROJECT_ROOT
-from tools import plan_review
+from tools import drift, plan_review
 from tools.terraform import PROVIDER_VERSION
 from tools.tfc_workspaces import TERRAFORM_VERSION
 
@@ -38,7 +38,7 @@ def _load(path: Path) -> dict[Any, Any]:
 
 
 def test_the_workflows_exist() -> None:
-    assert [w.name for w in WORKFLOWS] == ["deploy-environment.yml", "deploy.yml", "plan.yml", "test.yml"]
+    assert [w.name for w in WORKFLOWS] == ["deploy-environment.yml", "deploy.yml", "drift.yml", "plan.yml", "test.yml"]
 
 
 def test_every_workflow_passes_actionlint() -> None:
@@ -80,10 +80,10 @@ def test_every_action_is_pinned_to_a_version() -> None:
 def test_no_long_lived_aws_keys_anywhere() -> None:
     text = "".join(path.read_text() for path in [*WORKFLOWS, SETUP_ACTION])
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
-    assert text.count("role-to-assume") == 2
+    assert text.count("role-to-assume") == 3
 
 
-@pytest.mark.parametrize("name", ["plan.yml", "deploy.yml", "deploy-environment.yml"])
+@pytest.mark.parametrize("name", ["plan.yml", "deploy.yml", "deploy-environment.yml", "drift.yml"])
 def test_jobs_that_assume_an_aws_role_may_request_an_oidc_token(name: str) -> None:
     workflow = _load(GITHUB / "workflows" / name)
     for job in workflow["jobs"].values():
@@ -127,3 +127,21 @@ def test_each_environment_is_smoke_tested_right_after_its_deploy() -> None:
     deploy = next(i for i, run in enumerate(runs) if "npx cdktf deploy" in run)
     assert runs[-1].strip() == "make smoke" and deploy == len(runs) - 2, runs
     assert steps[-1]["env"]["SMOKE_ARGS"] == "${{ inputs.environment == 'prod' && '--allow-prod' || '' }}"
+
+
+def test_the_drift_workflow_runs_daily_and_on_demand_with_only_the_permissions_it_needs() -> None:
+    workflow = _load(GITHUB / "workflows" / "drift.yml")
+    assert set(workflow[True]) == {"schedule", "workflow_dispatch"}
+    assert len(workflow[True]["schedule"]) == 1
+    assert workflow["permissions"] == {"contents": "read"}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "issues": "write"}
+    assert job["strategy"]["matrix"]["environment"] == ["dev", "staging", "prod"]
+
+
+def test_the_drift_workflow_keeps_one_issue_per_environment_by_marker_and_label() -> None:
+    text = (GITHUB / "workflows" / "drift.yml").read_text()
+    assert "-m tools.drift" in text
+    assert drift.MARKER.removesuffix(" -->") + ":${environment} -->" in text
+    assert 'labels: "drift"' in text and 'labels: ["drift"]' in text
+    assert 'state: "closed"' in text
