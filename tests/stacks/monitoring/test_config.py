@@ -43,6 +43,7 @@ cors_allow_origins = ["https://app.junokit.com"]
 [defaults.identity]
 callback_urls = ["https://app.junokit.com/auth/callback"]
 logout_urls = ["https://app.junokit.com/"]
+mfa = "required"
 """
 
 
