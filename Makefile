@@ -18,18 +18,25 @@ export TF_IN_AUTOMATION := 1
 # Terraform installs providers only from the local mirror (see tools/terraform.py).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 
-.PHONY: help install synth test lint format bench clean policy plan lint-workflows frontend-env set-secrets sandbox smoke chromium
+.PHONY: help install runtime synth test lint format bench clean policy plan lint-workflows frontend-env set-secrets sandbox smoke chromium
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed node_modules/.installed build/terraform.rc ## Python and npm dependencies, Terraform CLI config
+install: $(VENV)/.installed node_modules/.installed build/terraform.rc ## Everything: runtime and dev packages, the cdktf CLI, Terraform CLI config
+
+runtime: $(VENV)/.runtime build/terraform.rc ## What a synth needs: the runtime packages (no test tools, no npm CLI) and the Terraform CLI config
 
 $(TOOLS)/bin/pipenv:
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet pipenv==$(PIPENV_VERSION)
 
-$(VENV)/.installed: Pipfile.lock | $(TOOLS)/bin/pipenv
+# Runtime packages first: a synth needs only these (the cdktf bindings and boto3).
+$(VENV)/.runtime: Pipfile.lock | $(TOOLS)/bin/pipenv
+	$(TOOLS)/bin/pipenv sync
+	@touch $@
+
+$(VENV)/.installed: Pipfile.lock $(VENV)/.runtime | $(TOOLS)/bin/pipenv
 	$(TOOLS)/bin/pipenv sync --dev
 	@touch $@
 
@@ -37,11 +44,11 @@ node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-build/terraform.rc: $(VENV)/.installed tools/terraform.py
+build/terraform.rc: $(VENV)/.runtime tools/terraform.py
 	@$(PY) -m tools.terraform check
 	@$(PY) -m tools.terraform cli-config $@ >/dev/null
 
-synth: install ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.out/stacks/
+synth: runtime ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.out/stacks/
 	$(PY) main.py
 	@ls cdktf.out/stacks
 
@@ -76,7 +83,7 @@ frontend-env: synth ## Write frontend.env from the deployed stacks of JUNOKIT_EN
 smoke: synth ## Walk the deployed JUNOKIT_ENV as its first user does (SMOKE_ARGS="--outputs FILE", --allow-prod)
 	@$(PY) -m tools.smoke $(SMOKE_ARGS)
 
-set-secrets: install ## Set the API secrets of JUNOKIT_ENV: hidden prompts, or a JSON object on stdin
+set-secrets: runtime ## Set the API secrets of JUNOKIT_ENV: hidden prompts, or a JSON object on stdin
 	@$(PY) -m tools.set_secrets $(SECRETS_ARGS)
 
 bench: install ## Time synth and memory against the performance targets (BENCH_ARGS="--runs 3 --suite")

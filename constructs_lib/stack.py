@@ -101,5 +101,5 @@ def aws_provider(
         region=region or config.region,
         alias=alias,
         default_tags=[AwsProviderDefaultTags(tags=stack_tags(config, stack))],
-        **emulator,  # type: ignore[arg-type]  # settings typed per field in the bindings
+        **emulator,
     )

@@ -2,8 +2,8 @@
 
 Every figure comes from fresh subprocesses, N runs each (`--runs`), interleaved round by round in a rotating
 order so a burst of load on a shared machine hits every case alike; the table shows medians (and the range).
-The baseline, a bare `import cdktf_cdktf_provider_aws` without junokit, is measured in the same run, and so
-is the naive synth (every speed-up off: JUNOKIT_EAGER_PROVIDER=1, JUNOKIT_STOCK_JSII_RUNTIME=1) whose output
+The baseline, a bare `import cdktf_cdktf_provider_aws` without the speed-ups, is measured in the same run, and so
+is the naive synth (every speed-up off: JUNOKIT_NAIVE_SYNTH=1) whose output
 the real synth must reproduce byte for byte.
 
 Memory: `peak RSS` is the sum of the peak RSS (VmHWM) of every process in the tree (python and the jsii
@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     one_env = {**env, "JUNOKIT_ENV": "dev"}
     cases = [
         Case("bare-import", [PYTHON, "-c", "import cdktf_cdktf_provider_aws"], env),
-        Case("naive-synth", [PYTHON, MAIN], {**one_env, "JUNOKIT_EAGER_PROVIDER": "1", "JUNOKIT_STOCK_JSII_RUNTIME": "1"}),
+        Case("naive-synth", [PYTHON, MAIN], {**one_env, "JUNOKIT_NAIVE_SYNTH": "1"}),
         Case("synth", [PYTHON, MAIN], one_env),
         Case("synth-all", [PYTHON, MAIN], {**env, "JUNOKIT_ENV": "all"}),
     ]

@@ -37,7 +37,7 @@ def table(**settings: object) -> Callable[[TerraformStack], object]:
             hash_key="k",
             attribute=[DynamodbTableAttribute(name="k", type="S")],
             billing_mode="PAY_PER_REQUEST",
-            **settings,  # type: ignore[arg-type]  # table settings from a dict of test settings
+            **settings,
         )
 
     return define

@@ -21,7 +21,7 @@ READ_ITEM = {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "arn
 def _role_with_policy(document: object):
     def define(stack: TerraformStack) -> None:
         role = IamRole(stack, "role", name="r", assume_role_policy=TRUST)
-        IamRolePolicy(stack, "policy", role=role.name, policy=document)  # type: ignore[arg-type]  # documents of any shape, on purpose
+        IamRolePolicy(stack, "policy", role=role.name, policy=document)
 
     return define
 
