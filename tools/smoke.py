@@ -142,16 +142,16 @@ def _decode(part: str) -> dict[str, Any]:
 
 def foreign_token(token: str, *, expired: bool = False, key: Any = None) -> str:
     """`token`'s header and claims signed with `key` (default: a fresh RSA key, so the signature is wrong);
-    with `expired`, `exp` moved an hour into the past."""
-    from joserfc import jwt
-    from joserfc.jwk import RSAKey
+    with `expired`, `exp` moved an hour into the past. PyJWT (pycognito's own dependency) signs."""
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
     header, claims = _claims_of(token)
     if expired:
         claims["exp"] = int(time.time()) - 3600
         claims["iat"] = claims["auth_time"] = int(time.time()) - 7200
-    signer = key if key is not None else RSAKey.generate_key(2048)
-    return str(jwt.encode({"alg": "RS256", "kid": header.get("kid", "")}, claims, signer))
+    signer = key if key is not None else rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return str(jwt.encode(claims, signer, algorithm="RS256", headers={"kid": header.get("kid", "")}))
 
 
 # --- the environment under test ------------------------------------------------------------------

@@ -62,7 +62,7 @@ def _moto_signing_key() -> object:
     from joserfc.jwk import RSAKey
     from moto.utilities.utils import load_resource
 
-    return RSAKey.import_key(load_resource("moto.cognitoidp.models", "resources/jwks-private.json"))
+    return RSAKey.import_key(load_resource("moto.cognitoidp.models", "resources/jwks-private.json")).private_key
 
 
 class Api:

@@ -152,10 +152,11 @@ def test_the_refused_tokens_keep_the_real_tokens_claims_and_key_id() -> None:
     """So the authorizer has to check the signature (and expiry) to refuse them, not just the shape."""
     import time
 
-    from joserfc.jwk import RSAKey
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
     real = smoke.foreign_token(
-        "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJzdWIiOiJ4IiwiZXhwIjo5OTk5OTk5OTk5fQ.c2ln", key=RSAKey.generate_key(2048)
+        "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJzdWIiOiJ4IiwiZXhwIjo5OTk5OTk5OTk5fQ.c2ln",
+        key=rsa.generate_private_key(public_exponent=65537, key_size=2048),
     )
     forged, expired = smoke.foreign_token(real), smoke.foreign_token(real, expired=True)
     assert forged.rsplit(".", 1)[0] == real.rsplit(".", 1)[0] and forged != real
