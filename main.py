@@ -74,7 +74,9 @@ def synth(configs: list[EnvironmentConfig], outdir: Path, *, build: AppBuilder |
 
 def require_node() -> None:
     if shutil.which("node") is None:
-        raise ConfigError("Node.js (node) is not on PATH; cdktf's Python bindings run on it (allowed: Node.js 20 or later)")
+        raise ConfigError(
+            "Node.js (node) is not on PATH; cdktf's Python bindings run on it (allowed: Node.js 20 or later)"
+        )
 
 
 def _swap_in(staging: Path, outdir: Path) -> None:

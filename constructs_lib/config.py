@@ -260,7 +260,9 @@ def read_config_file(path: Path = DEFAULT_CONFIG_FILE) -> dict[str, object]:
     except FileNotFoundError:
         raise ConfigError(f"config file {path} not found (set JUNOKIT_CONFIG to an environments.toml)") from None
     except IsADirectoryError:
-        raise ConfigError(f"config file {path} is a directory (set JUNOKIT_CONFIG to an environments.toml file)") from None
+        raise ConfigError(
+            f"config file {path} is a directory (set JUNOKIT_CONFIG to an environments.toml file)"
+        ) from None
     except UnicodeDecodeError as error:
         raise ConfigError(
             f"config file {path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start}; "
@@ -376,7 +378,9 @@ def _check(config: EnvironmentConfig) -> None:
     api = config.api
     if config.is_prod and api.data_trace:
         fail("api.data_trace", api.data_trace, "false in prod: request bodies would reach the logs")
-    validation.not_empty("api.cors_allow_origins", api.cors_allow_origins, "the web app's origins, e.g. https://app.junokit.com")
+    validation.not_empty(
+        "api.cors_allow_origins", api.cors_allow_origins, "the web app's origins, e.g. https://app.junokit.com"
+    )
     for origin in api.cors_allow_origins:
         if origin == "*" and config.is_prod:
             fail("api.cors_allow_origins entry", origin, "the web app's https origins; '*' only outside prod")
@@ -442,7 +446,9 @@ _MONITORING_RANGES: tuple[tuple[str, float, float], ...] = (
 def _check_monitoring(config: EnvironmentConfig) -> None:
     monitoring = config.monitoring
     if config.is_prod:
-        validation.not_empty("monitoring.alert_emails", monitoring.alert_emails, "one or more addresses in prod, e.g. ops@junokit.com")
+        validation.not_empty(
+            "monitoring.alert_emails", monitoring.alert_emails, "one or more addresses in prod, e.g. ops@junokit.com"
+        )
     seen: set[str] = set()
     for address in monitoring.alert_emails:
         validation.EMAIL.check("monitoring.alert_emails entry", address)

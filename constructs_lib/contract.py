@@ -99,7 +99,8 @@ def contract_table(contracts: Iterable[Contract]) -> str:
             when = contract.conditional.get(output)
             published.append(f"`{output}` ({when})" if when else f"`{output}`")
         reads = [
-            f"{producer}: " + ", ".join(f"`{output}`" for output in outputs) for producer, outputs in contract.reads.items()
+            f"{producer}: " + ", ".join(f"`{output}`" for output in outputs)
+            for producer, outputs in contract.reads.items()
         ]
         lines.append(f"| `{contract.stack}` | {', '.join(published)} | {'; '.join(reads) or '—'} |")
     return "\n".join(lines) + "\n"

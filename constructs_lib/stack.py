@@ -84,7 +84,13 @@ class JunokitStack(TerraformStack):
 
 
 def aws_provider(
-    scope: Construct, id_: str, *, config: EnvironmentConfig, stack: str, region: str | None = None, alias: str | None = None
+    scope: Construct,
+    id_: str,
+    *,
+    config: EnvironmentConfig,
+    stack: str,
+    region: str | None = None,
+    alias: str | None = None,
 ) -> AwsProvider:
     """The AWS provider of `config`'s environment (or `region`), tagged, and pointed at an emulator if configured."""
     emulator: dict[str, object] = {}

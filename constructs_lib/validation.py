@@ -72,13 +72,17 @@ DOMAIN_PREFIX = Pattern(
     "lower-case letters, digits and dashes, without aws, amazon or cognito",
     forbidden=("aws", "amazon", "cognito"),
 )
-SENDER_LOCAL_PART = Pattern(r"[a-z0-9]([a-z0-9._+-]{0,62}[a-z0-9])?", "lower-case letters, digits and . _ + -, e.g. no-reply")
+SENDER_LOCAL_PART = Pattern(
+    r"[a-z0-9]([a-z0-9._+-]{0,62}[a-z0-9])?", "lower-case letters, digits and . _ + -, e.g. no-reply"
+)
 ZONE_ID = Pattern(r"[A-Z0-9]{1,32}", "a Route 53 zone id such as Z0123456789ABC, or empty")
 US_EAST_1_CERTIFICATE = Pattern(
     r"arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+",
     "an ACM certificate ARN in us-east-1, as Cognito custom domains require",
 )
-S3_BUCKET = Pattern(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-'")
+S3_BUCKET = Pattern(
+    r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-'"
+)
 LOOPBACK_URL = Pattern(
     r"https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?/?", "a loopback URL such as http://127.0.0.1:5000"
 )
@@ -131,5 +135,6 @@ def not_empty(field: str, values: tuple[object, ...], allowed: str) -> None:
 def certificate_in(region: str) -> Pattern:
     """An ACM certificate ARN in `region`: a regional API Gateway domain takes a certificate of its own region."""
     return Pattern(
-        rf"arn:aws:acm:{re.escape(region)}:\d{{12}}:certificate/[0-9a-f-]+", f"an ACM certificate ARN in {region}, the API's region"
+        rf"arn:aws:acm:{re.escape(region)}:\d{{12}}:certificate/[0-9a-f-]+",
+        f"an ACM certificate ARN in {region}, the API's region",
     )

@@ -92,7 +92,10 @@ class _Gate:
         return self._provider
 
     def load(self, request: Any) -> None:
-        if not self._done.is_set() and (request.name, request.version, os.path.realpath(request.tarball)) in self._loading:
+        if (
+            not self._done.is_set()
+            and (request.name, request.version, os.path.realpath(request.tarball)) in self._loading
+        ):
             return None  # loaded by the warm-up, in this same order; `Kernel.load` ignores the response
         self.ready().load(request)
         return None

@@ -31,7 +31,10 @@ def _is_binding_stub(obj: object) -> bool:
 
 
 def get_type_hints(
-    obj: Any, globalns: dict[str, Any] | None = None, localns: dict[str, Any] | None = None, include_extras: bool = False
+    obj: Any,
+    globalns: dict[str, Any] | None = None,
+    localns: dict[str, Any] | None = None,
+    include_extras: bool = False,
 ) -> dict[str, Any]:
     """`typing.get_type_hints`, computed once per jsii type-checking stub (a fresh copy each call)."""
     if globalns is not None or localns is not None or include_extras or not _is_binding_stub(obj):

@@ -51,7 +51,9 @@ def validation(
     stack_dirs = _stack_dirs(synthesized)
     assert sorted(stack_dirs) == sorted(EXPECTED)
     root = tmp_path_factory.mktemp("validate")
-    modules = {f"{backend}-{name}": {"source": os.path.relpath(path, root)} for (backend, name), path in stack_dirs.items()}
+    modules = {
+        f"{backend}-{name}": {"source": os.path.relpath(path, root)} for (backend, name), path in stack_dirs.items()
+    }
     (root / "main.tf.json").write_text(json.dumps({"module": modules}, indent=2))
     # Asset paths (the Lambda zip) are relative to the working directory, which is the stack folder when a stack
     # runs on its own: link each stack's assets into the scratch root so they resolve the same way. Asset folders

@@ -253,7 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="junokit-bench-"))
     try:
         run_interleaved(cases, runs=args.runs, scratch=scratch, progress=lambda line: print(line, file=sys.stderr))
-        identical = all(same_tree(naive_out, fast_out) for naive_out, fast_out in zip(naive.outdirs, fast.outdirs, strict=True))
+        identical = all(
+            same_tree(naive_out, fast_out) for naive_out, fast_out in zip(naive.outdirs, fast.outdirs, strict=True)
+        )
         stacks_one, stacks_all = stacks_in(fast.outdirs[0]), stacks_in(fast_all.outdirs[0])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -267,7 +269,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         Row("bare import: peak RSS, python + node", _mib(bare, "tree_peak_rss"), "baseline"),
         Row("bare import: largest single process", _mib(bare, "largest_rss"), "baseline"),
         Row("naive synth, one env (speed-ups off)", _seconds(naive), "reference"),
-        Row(f"synth, one env (dev, stacks: {len(stacks_one)}): wall", _seconds(fast), "≤ 2.0 s", fast.median("wall") <= 2.0),
+        Row(
+            f"synth, one env (dev, stacks: {len(stacks_one)}): wall",
+            _seconds(fast),
+            "≤ 2.0 s",
+            fast.median("wall") <= 2.0,
+        ),
         Row("synth: CPU time, python + node", f"{fast.median('cpu'):.2f} s", "(for context)"),
         Row("synth / bare import", f"{ratio:.2f}", "≤ 0.25", ratio <= 0.25),
         Row("synth: peak RSS, python + node", f"{peak:.0f} MiB", "≤ 700 MiB", peak <= 700),
@@ -283,8 +290,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows.append(_suite_row(label, wall=wall, summary=summary, limit=limit))
     load_after = os.getloadavg()
 
-    print(f"\njunokit bench: {args.runs} interleaved runs each, medians (min–max); {os.cpu_count()} CPUs, "
-          f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    print(
+        f"\njunokit bench: {args.runs} interleaved runs each, medians (min–max); {os.cpu_count()} CPUs, "
+        f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
+    )
     print(f"stacks per environment: {', '.join(name.removeprefix('junokit-dev-') for name in stacks_one)}")
     print("peak RSS: sum of the per-process peaks of python and the jsii kernel's node process(es)\n")
     print_table(rows)

@@ -88,7 +88,11 @@ def deploy_order(graph: Mapping[str, Sequence[str]]) -> list[str]:
     placed: set[str] = set()
     while len(order) < len(graph):
         ready = next(
-            (s for s, before in graph.items() if s not in placed and all(b in placed or b not in graph for b in before)),
+            (
+                s
+                for s, before in graph.items()
+                if s not in placed and all(b in placed or b not in graph for b in before)
+            ),
             None,
         )
         if ready is None:

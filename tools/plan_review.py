@@ -218,7 +218,9 @@ def summarize(
             why = _why(change)
             flag = " ⚠️ stateful" if change.stateful else ""
             flag += " (uses a value known only after the producer's apply)" if change.placeholder else ""
-            lines.append(f"- `{_SYMBOL[change.action]}` {change.action} `{change.address}`{flag}" + (f" ({why})" if why else ""))
+            lines.append(
+                f"- `{_SYMBOL[change.action]}` {change.action} `{change.address}`{flag}" + (f" ({why})" if why else "")
+            )
         lines += [f"- moved `{old}` → `{new}`" for old, new in plan.moved]
         lines += [f"- `{_SYMBOL[action]}` output `{name}` ({_OUTPUT_VERB[action]})" for action, name in plan.outputs]
     for stack, error in failed.items():
@@ -253,7 +255,10 @@ def verdict(plans: Iterable[StackPlan], *, allow_destroy: bool) -> tuple[int, st
     if errored:
         return 1, f"incomplete plan for {', '.join(errored)}"
     if flagged and not allow_destroy:
-        return 1, f"{_count(flagged, 'stateful resource')} would be destroyed or replaced (--allow-destroy accepts this)"
+        return (
+            1,
+            f"{_count(flagged, 'stateful resource')} would be destroyed or replaced (--allow-destroy accepts this)",
+        )
     if flagged:
         return 0, f"{_count(flagged, 'stateful resource')} would be destroyed or replaced; allowed by --allow-destroy"
     return 0, "no stateful resource is destroyed or replaced"
@@ -261,9 +266,13 @@ def verdict(plans: Iterable[StackPlan], *, allow_destroy: bool) -> tuple[int, st
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.plan_review", description=__doc__.splitlines()[0])
-    parser.add_argument("plans", nargs="+", metavar="[STACK=]PLAN.json", help="`terraform show -json` of each stack's plan")
+    parser.add_argument(
+        "plans", nargs="+", metavar="[STACK=]PLAN.json", help="`terraform show -json` of each stack's plan"
+    )
     parser.add_argument("--out", type=Path, help="write the Markdown summary here (default: standard output)")
-    parser.add_argument("--allow-destroy", action="store_true", help="accept destroys and replacements of stateful resources")
+    parser.add_argument(
+        "--allow-destroy", action="store_true", help="accept destroys and replacements of stateful resources"
+    )
     parser.add_argument("--title", default="Terraform plan review", help="heading of the summary")
     args = parser.parse_args(argv)
     try:

@@ -77,7 +77,9 @@ class Outcome:
         return json.loads(self.shown) if self.shown is not None else None
 
 
-def plan_in(directory: Path, env: Mapping[str, str], *, stack: str, init: bool = True, extra: Sequence[str] = ()) -> Outcome:
+def plan_in(
+    directory: Path, env: Mapping[str, str], *, stack: str, init: bool = True, extra: Sequence[str] = ()
+) -> Outcome:
     """`init` (unless told not to), `plan -detailed-exitcode -out`, and `show -json` if the plan has changes.
 
     A plan without changes needs no `show` (which starts the provider once more): nothing to review.
@@ -124,7 +126,9 @@ def scratch_dir(stack: StackInfo) -> Path:
     return stack.directory.parent.parent / "speculative" / stack.directory.name
 
 
-def _speculate(stack: StackInfo, first: Outcome, producers: Mapping[str, Outcome], env: Mapping[str, str]) -> Outcome | None:
+def _speculate(
+    stack: StackInfo, first: Outcome, producers: Mapping[str, Outcome], env: Mapping[str, str]
+) -> Outcome | None:
     """Plan `stack` against its producers' planned outputs if it reads one that their plans change, else None."""
     planned = {
         name: speculative_state.planned_outputs(document, stack=name)
@@ -172,14 +176,25 @@ def plan_all(stacks: Sequence[StackInfo], env: Mapping[str, str], *, jobs: int =
 
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.plan_stacks", description=__doc__.splitlines()[0])
-    parser.add_argument("--outdir", type=Path, default=PROJECT_ROOT / "cdktf.out", help="synthesized app (default: cdktf.out)")
+    parser.add_argument(
+        "--outdir", type=Path, default=PROJECT_ROOT / "cdktf.out", help="synthesized app (default: cdktf.out)"
+    )
     parser.add_argument("--plans", type=Path, default=PROJECT_ROOT / "build" / "plans", help="where plan JSON goes")
     parser.add_argument("--summary", type=Path, help="write the Markdown summary here (default: standard output)")
-    parser.add_argument("--allow-destroy", action="store_true", help="accept destroys and replacements of stateful resources")
+    parser.add_argument(
+        "--allow-destroy", action="store_true", help="accept destroys and replacements of stateful resources"
+    )
     parser.add_argument("--title", default="Terraform plan review", help="heading of the summary")
-    parser.add_argument("--jobs", type=jobs_argument, default=DEFAULT_JOBS, help=f"stacks planned at once (default {DEFAULT_JOBS}; 1: one after another)")
+    parser.add_argument(
+        "--jobs",
+        type=jobs_argument,
+        default=DEFAULT_JOBS,
+        help=f"stacks planned at once (default {DEFAULT_JOBS}; 1: one after another)",
+    )
     parser.add_argument("--list", action="store_true", help="only print the stack ids in deploy order")
-    parser.add_argument("stacks", nargs="*", metavar="STACK", help="plan only these stacks (default: all but bootstrap)")
+    parser.add_argument(
+        "stacks", nargs="*", metavar="STACK", help="plan only these stacks (default: all but bootstrap)"
+    )
     args = parser.parse_args(argv)
     try:
         stacks = selected_stacks(args.outdir, args.stacks)
@@ -199,7 +214,10 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     outcomes = plan_all(stacks, env, jobs=args.jobs)
     for outcome in outcomes:
         kind = " (speculative: planned twice)" if outcome.assumptions else ""
-        print(f"plan stacks: {outcome.stack} {'planned' if outcome.ok else 'failed'} in {outcome.seconds:.1f} s{kind}", file=sys.stderr)
+        print(
+            f"plan stacks: {outcome.stack} {'planned' if outcome.ok else 'failed'} in {outcome.seconds:.1f} s{kind}",
+            file=sys.stderr,
+        )
     print(f"plan stacks: {len(stacks)} stacks in {time.monotonic() - started:.1f} s", file=sys.stderr)
     for outcome in outcomes:
         if outcome.assumptions:
@@ -258,6 +276,7 @@ def terraform_env(environ: Mapping[str, str]) -> dict[str, str]:
     env = cli_env(environ)
     env.setdefault("GOGC", PROVIDER_GOGC)
     return env
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -126,8 +126,18 @@ def run_checkov(root: Path, *, config: Path = CONFIG_FILE) -> dict[str, Any]:
     """
     checkov = Path(sys.executable).with_name("checkov")
     result = subprocess.run(
-        [str(checkov), "-d", str(root), "--framework", "terraform_json", "--skip-download", "-o", "json",
-         "--config-file", str(config)],
+        [
+            str(checkov),
+            "-d",
+            str(root),
+            "--framework",
+            "terraform_json",
+            "--skip-download",
+            "-o",
+            "json",
+            "--config-file",
+            str(config),
+        ],
         cwd=root,
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
         capture_output=True,
@@ -201,7 +211,9 @@ def scan(root: Path, stacks: Sequence[Path], skips: Sequence[Skip]) -> tuple[dic
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.policy_gate", description=__doc__.splitlines()[0])
-    parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR, help="where to synthesize (default: build/policy)")
+    parser.add_argument(
+        "--outdir", type=Path, default=DEFAULT_OUTDIR, help="where to synthesize (default: build/policy)"
+    )
     args = parser.parse_args(argv)
     try:
         skips = read_skips()
@@ -212,7 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     problems = 0
     for result in results.values():
-        print(f"{result.stack:34} passed {result.passed:3}  failed {len(result.failed):3}  skipped {len(result.skipped):3}")
+        print(
+            f"{result.stack:34} passed {result.passed:3}  failed {len(result.failed):3}  skipped {len(result.skipped):3}"
+        )
         for finding in result.failed:
             print(f"  FAILED {finding.check_id} {finding.resource}: {finding.check_name}")
         problems += len(result.failed) + (result.passed == 0)

@@ -62,9 +62,9 @@ def read_stdin(stream: TextIO) -> dict[str, object]:
     try:
         parsed = json.loads(stream.read())
     except ValueError:
-        raise SecretsError("stdin is not a JSON object of secret values (expected {\"KEY\": \"value\", ...})") from None
+        raise SecretsError('stdin is not a JSON object of secret values (expected {"KEY": "value", ...})') from None
     if not isinstance(parsed, dict):
-        raise SecretsError("stdin is not a JSON object of secret values (expected {\"KEY\": \"value\", ...})")
+        raise SecretsError('stdin is not a JSON object of secret values (expected {"KEY": "value", ...})')
     return parsed
 
 
@@ -127,7 +127,9 @@ def main(
         # AWS error messages name the operation and the secret, never the value sent.
         print(f"junokit: error: Secrets Manager: {error}", file=sys.stderr)
         return 1
-    summary = f"changed: {', '.join(changed) or 'none'}" + (f"; dropped unknown: {', '.join(dropped)}" if dropped else "")
+    summary = f"changed: {', '.join(changed) or 'none'}" + (
+        f"; dropped unknown: {', '.join(dropped)}" if dropped else ""
+    )
     print(f"junokit: stored a new version of {secret_id} ({version}); {summary}")
     return 0
 

@@ -131,7 +131,10 @@ def workspaces_config(
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     if argv:
-        print("usage: python -m tools.tfc_workspaces  (settings come from environments.toml and JUNOKIT_*)", file=sys.stderr)
+        print(
+            "usage: python -m tools.tfc_workspaces  (settings come from environments.toml and JUNOKIT_*)",
+            file=sys.stderr,
+        )
         return 2
     try:
         selection = environ.get("JUNOKIT_ENV") or "all"

@@ -13,4 +13,14 @@ from constructs_lib.policy.rule import Rule, Violation
 from constructs_lib.policy.rules import ALL_RULES
 from constructs_lib.policy.view import Element, StackView
 
-__all__ = ["ALL_RULES", "Element", "PolicyPack", "Rule", "StackView", "Violation", "enforce", "errors_may_be_ignored", "policy_errors"]
+__all__ = [
+    "ALL_RULES",
+    "Element",
+    "PolicyPack",
+    "Rule",
+    "StackView",
+    "Violation",
+    "enforce",
+    "errors_may_be_ignored",
+    "policy_errors",
+]

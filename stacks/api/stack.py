@@ -115,8 +115,12 @@ class ApiStack(JunokitStack):
             api_url = self.domain.url
         self.publish(ApiOutputs.API_URL, api_url, description="Base URL of the REST API stage (v1)")
         # What the monitoring stack's alarms and dashboard select metrics by.
-        self.publish(ApiOutputs.REST_API_NAME, self.api.api.name, description="REST API name (the ApiName metric dimension)")
-        self.publish(ApiOutputs.STAGE_NAME, self.api.stage.stage_name, description="Stage name (the Stage metric dimension)")
+        self.publish(
+            ApiOutputs.REST_API_NAME, self.api.api.name, description="REST API name (the ApiName metric dimension)"
+        )
+        self.publish(
+            ApiOutputs.STAGE_NAME, self.api.stage.stage_name, description="Stage name (the Stage metric dimension)"
+        )
         function = self.profile.function
         self.publish(ApiOutputs.FUNCTION_NAME, function.function_name, description="Profile function name")
         self.publish(ApiOutputs.FUNCTION_TIMEOUT, function.timeout, description="Profile function timeout in seconds")

@@ -34,4 +34,6 @@ class DataStack(JunokitStack):
         self.publish(DataOutputs.TABLE_NAME, self.table.table_name, description="User context DynamoDB table name")
         self.publish(DataOutputs.TABLE_ARN, self.table.table_arn, description="User context table ARN")
         self.publish(DataOutputs.TABLE_INDEX_ARN, self.table.index_arn, description="ARN of the contextType GSI")
-        self.publish(DataOutputs.SECRETS_ARN, self.secrets.secret_arn, description="API secrets ARN (value set out of band)")
+        self.publish(
+            DataOutputs.SECRETS_ARN, self.secrets.secret_arn, description="API secrets ARN (value set out of band)"
+        )

@@ -61,7 +61,9 @@ class IdentityStack(JunokitStack):
         self.publish(IdentityOutputs.USER_POOL_ID, self.user_pool.user_pool_id, description="Cognito user pool id")
         self.publish(IdentityOutputs.USER_POOL_ARN, self.user_pool.user_pool_arn, description="Cognito user pool ARN")
         self.publish(
-            IdentityOutputs.USER_POOL_CLIENT_ID, self.sign_in.client_id, description="Web app client id (public, no secret)"
+            IdentityOutputs.USER_POOL_CLIENT_ID,
+            self.sign_in.client_id,
+            description="Web app client id (public, no secret)",
         )
         self.publish(IdentityOutputs.USER_POOL_DOMAIN, self.sign_in.domain_name, description="Hosted sign-in domain")
         if self.sign_in.alias_target is not None:

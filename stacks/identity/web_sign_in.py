@@ -25,7 +25,6 @@ READ_ATTRIBUTES: tuple[str, ...] = ("email", "email_verified", "name", *(str(a) 
 WRITE_ATTRIBUTES: tuple[str, ...] = ("email", "name")
 
 
-
 @dataclass(frozen=True, kw_only=True)
 class WebSignInProps:
     user_pool_id: str
@@ -71,7 +70,9 @@ class WebSignIn(Construct):
             id_token_validity=props.id_token_minutes,
             refresh_token_validity=props.refresh_token_days,
             token_validity_units=[
-                CognitoUserPoolClientTokenValidityUnits(access_token="minutes", id_token="minutes", refresh_token="days")
+                CognitoUserPoolClientTokenValidityUnits(
+                    access_token="minutes", id_token="minutes", refresh_token="days"
+                )
             ],
             allowed_oauth_flows_user_pool_client=True,
             allowed_oauth_flows=["code"],
@@ -115,7 +116,11 @@ def _validate(props: WebSignInProps) -> None:
     if props.custom_domain:
         validation.DOMAIN.check("WebSignIn custom_domain", props.custom_domain)
         if not props.certificate_arn:
-            _fail("certificate_arn", props.certificate_arn, "an ACM certificate ARN in us-east-1 when custom_domain is set")
+            _fail(
+                "certificate_arn",
+                props.certificate_arn,
+                "an ACM certificate ARN in us-east-1 when custom_domain is set",
+            )
     else:
         validation.DOMAIN_PREFIX.check("WebSignIn domain_prefix", props.domain_prefix)
     for field, value, low, high in (

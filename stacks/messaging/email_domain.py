@@ -44,7 +44,6 @@ NOTIFICATION_TYPES: tuple[str, ...] = ("Bounce", "Complaint")
 """Identity notifications sent to the feedback topic."""
 
 
-
 @dataclass(frozen=True, kw_only=True)
 class EmailDomainProps:
     domain: str

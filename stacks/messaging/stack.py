@@ -28,7 +28,9 @@ class MessagingStack(JunokitStack):
             ),
         )
         self.publish(MessagingOutputs.IDENTITY_ARN, self.email.identity_arn, description="SES domain identity ARN")
-        self.publish(MessagingOutputs.SENDER_ADDRESS, self.email.sender_address, description="Sender address for system mail")
+        self.publish(
+            MessagingOutputs.SENDER_ADDRESS, self.email.sender_address, description="Sender address for system mail"
+        )
         self.publish(
             MessagingOutputs.CONFIGURATION_SET,
             self.email.configuration_set_name,

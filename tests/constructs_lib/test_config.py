@@ -39,7 +39,11 @@ def test_backend_settings_come_from_the_environment() -> None:
 
 
 def test_mfa_is_optional_outside_prod_and_required_in_prod() -> None:
-    assert [load_config(name).identity.mfa for name in ("dev", "staging", "prod")] == ["optional", "optional", "required"]
+    assert [load_config(name).identity.mfa for name in ("dev", "staging", "prod")] == [
+        "optional",
+        "optional",
+        "required",
+    ]
 
 
 @pytest.mark.parametrize("mode", ["optional", "off"])
@@ -118,14 +122,35 @@ def test_bad_input_raises_a_one_line_config_error(environ: dict[str, str], messa
 
 MALFORMED = {
     "not TOML": ("region = [", "is not valid TOML"),
-    "unknown section": ("[servers]\n", "config file section 'servers' is not allowed (allowed: defaults, environments, project)"),
-    "unknown environment table": ("[environments.qa]\n", "environment table 'qa' is not allowed (allowed: dev, staging, prod)"),
+    "unknown section": (
+        "[servers]\n",
+        "config file section 'servers' is not allowed (allowed: defaults, environments, project)",
+    ),
+    "unknown environment table": (
+        "[environments.qa]\n",
+        "environment table 'qa' is not allowed (allowed: dev, staging, prod)",
+    ),
     "unknown setting": ("[defaults]\nregoin = 'eu-north-1'\n", "unknown setting environments.dev.regoin (allowed:"),
-    "wrong type": ("[defaults]\nprotect_stateful = 'yes'\n", "environments.dev.protect_stateful must be true or false, got 'yes'"),
-    "short passwords": ("[defaults.identity]\npassword_min_length = 8\n", "identity.password_min_length 8 is not allowed (allowed: 12-99)"),
-    "unknown MFA mode": ("[defaults.identity]\nmfa = 'sms'\n", "environments.dev.identity.mfa 'sms' is not allowed (allowed: off, optional, required)"),
-    "data trace in prod": ("[environments.prod.api]\ndata_trace = true\n", "api.data_trace True is not allowed (allowed: false in prod: request bodies would reach the logs)"),
-    "bad recovery window": ("[defaults]\nsecret_recovery_window_days = 3\n", "secret_recovery_window_days 3 is not allowed (allowed: 0 or 7-30)"),
+    "wrong type": (
+        "[defaults]\nprotect_stateful = 'yes'\n",
+        "environments.dev.protect_stateful must be true or false, got 'yes'",
+    ),
+    "short passwords": (
+        "[defaults.identity]\npassword_min_length = 8\n",
+        "identity.password_min_length 8 is not allowed (allowed: 12-99)",
+    ),
+    "unknown MFA mode": (
+        "[defaults.identity]\nmfa = 'sms'\n",
+        "environments.dev.identity.mfa 'sms' is not allowed (allowed: off, optional, required)",
+    ),
+    "data trace in prod": (
+        "[environments.prod.api]\ndata_trace = true\n",
+        "api.data_trace True is not allowed (allowed: false in prod: request bodies would reach the logs)",
+    ),
+    "bad recovery window": (
+        "[defaults]\nsecret_recovery_window_days = 3\n",
+        "secret_recovery_window_days 3 is not allowed (allowed: 0 or 7-30)",
+    ),
 }
 
 

@@ -77,13 +77,18 @@ def test_a_read_outside_the_readers_contract_is_refused_where_it_happens() -> No
     config = config_for("dev")
     app = Testing.app()
     stacks = build_environment(app, config)
-    with pytest.raises(ContractError, match=r"^stack api reads output 'JunokitEmailIdentityArn' of stack messaging, which its contract does not list \(allowed: none\)$"):
+    with pytest.raises(
+        ContractError,
+        match=r"^stack api reads output 'JunokitEmailIdentityArn' of stack messaging, which its contract does not list \(allowed: none\)$",
+    ):
         stacks[StackName.API].read_outputs_of(StackName.MESSAGING).get_string(MessagingOutputs.IDENTITY_ARN)
 
 
 def test_publishing_a_name_outside_the_contract_is_refused() -> None:
     stacks = build_environment(Testing.app(), config_for("dev"))
-    with pytest.raises(ContractError, match=r"^stack data publishes output 'JunokitExtra', which its contract does not list"):
+    with pytest.raises(
+        ContractError, match=r"^stack data publishes output 'JunokitExtra', which its contract does not list"
+    ):
         stacks[StackName.DATA].publish("JunokitExtra", "x", description="not in the contract")
 
 

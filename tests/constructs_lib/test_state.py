@@ -115,7 +115,9 @@ def test_stacks_declare_dependencies_on_what_they_read(environ: dict[str, str]) 
         produced = {dependency.node.id for dependency in stack.dependencies}
         built = {stacks[producer].node.id for producer in stack.producers if producer in stacks}
         readers = document(synth(stack)).get("data", {}).get("terraform_remote_state", {})
-        assert len(readers) == len(stack.producers), f"{stack.stack_id} reads {len(readers)} stacks, records {stack.producers}"
+        assert len(readers) == len(stack.producers), (
+            f"{stack.stack_id} reads {len(readers)} stacks, records {stack.producers}"
+        )
         assert produced == built, f"{stack.stack_id} depends on {produced}, reads {built} of the stacks built here"
 
 

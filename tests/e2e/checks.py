@@ -96,7 +96,9 @@ def bucket_is_kms_encrypted(deployed: Deployed) -> None:
 
 
 def bucket_blocks_public_access(deployed: Deployed) -> None:
-    block = deployed.client("s3").get_public_access_block(Bucket=_state_bucket(deployed))["PublicAccessBlockConfiguration"]
+    block = deployed.client("s3").get_public_access_block(Bucket=_state_bucket(deployed))[
+        "PublicAccessBlockConfiguration"
+    ]
     assert block == {
         "BlockPublicAcls": True,
         "IgnorePublicAcls": True,
@@ -146,7 +148,9 @@ def bucket_holds_each_stacks_state(deployed: Deployed) -> None:
 
 def _table_props(config: EnvironmentConfig) -> UserContextTableProps:
     """The props the data stack gives the table (the construct's defaults for everything else)."""
-    return UserContextTableProps(table_name=config.resource_name("junokit-user-context"), protect=config.protect_stateful)
+    return UserContextTableProps(
+        table_name=config.resource_name("junokit-user-context"), protect=config.protect_stateful
+    )
 
 
 def _table(deployed: Deployed) -> dict[str, Any]:
@@ -478,7 +482,9 @@ def routes_are_deployed_with_their_authorization(deployed: Deployed) -> None:
     api_id = _api(deployed)["id"]
     [authorizer] = gateway.get_authorizers(restApiId=api_id)["items"]
     construct = _rest_api_construct(deployed)
-    expected: dict[tuple[str, str], bool] = {(route.path, route.method): route.authorized for route in construct.props.routes}
+    expected: dict[tuple[str, str], bool] = {
+        (route.path, route.method): route.authorized for route in construct.props.routes
+    }
     expected.update({(path, "OPTIONS"): False for path in construct.cors})  # every resource, parents included
     deployed_methods = {}
     for resource in gateway.get_resources(restApiId=api_id)["items"]:
@@ -684,9 +690,13 @@ def inventory(emulator: Emulator) -> dict[str, set[str]]:
         "sns topics": {t["TopicArn"] for t in c("sns").list_topics()["Topics"]},
         "alarms": {a["AlarmName"] for a in c("cloudwatch").describe_alarms()["MetricAlarms"]},
         "dashboards": {d["DashboardName"] for d in c("cloudwatch").list_dashboards()["DashboardEntries"]},
-        "budgets": {b["BudgetName"] for b in c("budgets").describe_budgets(AccountId=_account(emulator)).get("Budgets", [])},
+        "budgets": {
+            b["BudgetName"] for b in c("budgets").describe_budgets(AccountId=_account(emulator)).get("Budgets", [])
+        },
         "topic keys not pending deletion": _live_topic_keys(emulator),
-        "kms aliases": {a["AliasName"] for a in c("kms").list_aliases()["Aliases"] if not a["AliasName"].startswith("alias/aws/")},
+        "kms aliases": {
+            a["AliasName"] for a in c("kms").list_aliases()["Aliases"] if not a["AliasName"].startswith("alias/aws/")
+        },
         "sns subscriptions": {s["SubscriptionArn"] for s in c("sns").list_subscriptions()["Subscriptions"]},
         "s3 buckets": {b["Name"] for b in c("s3").list_buckets()["Buckets"]},
         "web acls": {a["Name"] for a in c("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]},
@@ -704,6 +714,9 @@ def _live_topic_keys(emulator: Emulator) -> set[str]:
     live = set()
     for key in kms.list_keys()["Keys"]:
         metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
-        if metadata.get("Description", "").startswith(TOPIC_KEY_DESCRIPTION) and metadata["KeyState"] != "PendingDeletion":
+        if (
+            metadata.get("Description", "").startswith(TOPIC_KEY_DESCRIPTION)
+            and metadata["KeyState"] != "PendingDeletion"
+        ):
             live.add(key["KeyId"])
     return live

@@ -48,7 +48,9 @@ def test_the_runtime_is_staged_from_the_verified_program(tmp_path: Path) -> None
     program = jsii_kernel.stage_program(source, tmp_path)
     assert program is not None and program.parent.parent == tmp_path
     assert program.read_bytes() == (source / "lib__program.js").read_bytes()
-    assert (program.parent / "runtime-index-worker.js").read_bytes() == (source / "lib__runtime-index-worker.js").read_bytes()
+    assert (program.parent / "runtime-index-worker.js").read_bytes() == (
+        source / "lib__runtime-index-worker.js"
+    ).read_bytes()
     assert jsii_kernel.stage_program(source, tmp_path) == program  # reused, not staged twice
     assert [path.name for path in tmp_path.iterdir()] == [program.parent.name]
 
@@ -118,7 +120,12 @@ def test_runner_serves_the_channel_on_stdin_stdout_and_frames_console_output(tmp
 def test_runner_without_a_program_says_so() -> None:
     env = {key: value for key, value in os.environ.items() if key != jsii_kernel.PROGRAM_VARIABLE}
     result = subprocess.run(
-        [str(jsii_kernel.NODE), str(jsii_kernel.RUNNER)], env=env, capture_output=True, text=True, timeout=30, check=False
+        [str(jsii_kernel.NODE), str(jsii_kernel.RUNNER)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert result.returncode != 0 and "JUNOKIT_JSII_PROGRAM is not set" in result.stderr
 

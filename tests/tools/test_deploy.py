@@ -131,7 +131,9 @@ def test_run_graph_reports_an_exception_as_a_failed_step() -> None:
 
 
 def test_run_explains_itself_with_the_tail_of_its_output() -> None:
-    run = Run(stack_id="junokit-dev-api", action="apply", returncode=1, stderr="\n".join(f"line {i}" for i in range(40)))
+    run = Run(
+        stack_id="junokit-dev-api", action="apply", returncode=1, stderr="\n".join(f"line {i}" for i in range(40))
+    )
     explanation = run.explain()
     assert explanation.startswith("apply junokit-dev-api exited 1:")
     assert "line 39" in explanation and "line 10" not in explanation

@@ -56,7 +56,9 @@ def outdir(tmp_path: Path) -> Path:
 
 
 def run(outdir: Path, output: Path, terraform: FakeTerraform, **environ: str) -> int:
-    return frontend_env.main(["--outdir", str(outdir), "--output", str(output)], {"JUNOKIT_ENV": "dev", **environ}, run=terraform)
+    return frontend_env.main(
+        ["--outdir", str(outdir), "--output", str(output)], {"JUNOKIT_ENV": "dev", **environ}, run=terraform
+    )
 
 
 def test_writes_the_four_variables(outdir: Path, tmp_path: Path) -> None:
@@ -80,7 +82,9 @@ def test_region_comes_from_the_config(outdir: Path, tmp_path: Path) -> None:
     assert "NEXT_PUBLIC_REGION=eu-central-1\n" in (tmp_path / "frontend.env").read_text()
 
 
-def test_missing_output_names_the_stack_and_leaves_no_file(outdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_output_names_the_stack_and_leaves_no_file(
+    outdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     partial = {"junokit-dev-identity": OUTPUTS["junokit-dev-identity"]}
     assert run(outdir, tmp_path / "frontend.env", FakeTerraform(partial)) == 2
     assert capsys.readouterr().err == (
@@ -97,7 +101,9 @@ def test_unsynthesized_stack_asks_for_a_synth(tmp_path: Path, capsys: pytest.Cap
     )
 
 
-def test_terraform_failure_is_reported_in_one_line(outdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_terraform_failure_is_reported_in_one_line(
+    outdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(outdir, tmp_path / "frontend.env", FakeTerraform(OUTPUTS, fail="output")) == 2
     stack_dir = outdir / "stacks" / "junokit-dev-identity"
     assert capsys.readouterr().err == (

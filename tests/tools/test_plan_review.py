@@ -60,14 +60,17 @@ def _synth(outdir: Path, environ: dict[str, str], *, table_name: str | None = No
         data.publish(NEW_OUTPUT, data.table.table.hash_key, description="partition key of the table")  # type: ignore[attr-defined]
         remote = api.node.find_child(f"remote-{StackName.DATA}")
         api.profile.function.add_override(  # type: ignore[attr-defined]
-            f"environment.variables.{NEW_VARIABLE}", remote.get_string(NEW_OUTPUT)  # type: ignore[attr-defined]
+            f"environment.variables.{NEW_VARIABLE}",
+            remote.get_string(NEW_OUTPUT),  # type: ignore[attr-defined]
         )
     app.synth()
     return outdir
 
 
 def _terraform(args: list[str], cwd: Path, env: dict[str, str]) -> None:
-    result = subprocess.run(["terraform", *args, "-no-color"], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["terraform", *args, "-no-color"], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, f"terraform {args[0]}: {result.stdout[-2000:]}{result.stderr[-2000:]}"
 
 
@@ -79,12 +82,24 @@ class Planned:
     seconds: float = 0.0
 
 
-def _plan_stacks(outdir: Path, env: dict[str, str], *stacks: str, jobs: int = plan_stacks.DEFAULT_JOBS, name: str = "plans") -> Planned:
+def _plan_stacks(
+    outdir: Path, env: dict[str, str], *stacks: str, jobs: int = plan_stacks.DEFAULT_JOBS, name: str = "plans"
+) -> Planned:
     """What CI runs: plan the stacks (the data stack unless told) and review the plans."""
     summary = outdir / f"{name}.md"
     started = time.monotonic()
     status = plan_stacks.main(
-        ["--outdir", str(outdir), "--plans", str(outdir / name), "--summary", str(summary), "--jobs", str(jobs), *(stacks or (STACK,))],
+        [
+            "--outdir",
+            str(outdir),
+            "--plans",
+            str(outdir / name),
+            "--summary",
+            str(summary),
+            "--jobs",
+            str(jobs),
+            *(stacks or (STACK,)),
+        ],
         environ=env,
     )
     return Planned(status, summary.read_text(), outdir / name, time.monotonic() - started)
@@ -92,7 +107,10 @@ def _plan_stacks(outdir: Path, env: dict[str, str], *stacks: str, jobs: int = pl
 
 def _drift(outdir: Path, env: dict[str, str], name: str) -> Planned:
     summary = outdir / f"{name}.md"
-    status = drift.main(["--outdir", str(outdir), "--plans", str(outdir / name), "--summary", str(summary), "--title", "Drift: dev"], environ=env)
+    status = drift.main(
+        ["--outdir", str(outdir), "--plans", str(outdir / name), "--summary", str(summary), "--title", "Drift: dev"],
+        environ=env,
+    )
     return Planned(status, summary.read_text(), outdir / name)
 
 
@@ -125,7 +143,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
     """Apply the dev stacks, then plan each case; then change two resources by hand, check drift, apply, check again."""
     root = tmp_path_factory.mktemp("plan-review")
     retagged = root / "environments.toml"
-    retagged.write_text(DEFAULT_CONFIG_FILE.read_text().replace('cost_center = "junokit-platform"', 'cost_center = "junokit-research"'))
+    retagged.write_text(
+        DEFAULT_CONFIG_FILE.read_text().replace('cost_center = "junokit-platform"', 'cost_center = "junokit-research"')
+    )
     assert retagged.read_text() != DEFAULT_CONFIG_FILE.read_text()
     with Emulator() as emulator:
         env = emulator.env(plan_stacks.terraform_env(os.environ))
@@ -133,7 +153,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
         environ = {"JUNOKIT_STATE_DIR": "state", "JUNOKIT_AWS_ENDPOINT": env["JUNOKIT_AWS_ENDPOINT"]}
         applied = _synth(root / "applied", environ)
         applies = _apply_all(applied, env)
-        assert all(run.ok for run in applies.values()), "\n".join(run.explain() for run in applies.values() if not run.ok)
+        assert all(run.ok for run in applies.values()), "\n".join(
+            run.explain() for run in applies.values() if not run.ok
+        )
         no_bucket = {**environ, "JUNOKIT_BACKEND": "s3", "JUNOKIT_STATE_BUCKET": "junokit-no-such-bucket"}
         before = _states(root)
         chained = _synth(root / "chained", environ, chained=True)
@@ -147,7 +169,11 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
             "chained, one at a time": _plan_stacks(chained, env, *names, jobs=1, name="sequential"),
         }
         deployment = Deployment(
-            applies=applies, planned=planned, states_before=before, states_after_chained=_states(root), chained_dir=chained
+            applies=applies,
+            planned=planned,
+            states_before=before,
+            states_after_chained=_states(root),
+            chained_dir=chained,
         )
         # By hand, through the API: point-in-time recovery off, the function's memory doubled.
         emulator.client("dynamodb").update_continuous_backups(
@@ -222,7 +248,9 @@ def test_one_summary_covers_every_stack_with_the_flag_first(
 
 
 @pytest.mark.e2e  # plans real changes against the emulator
-def test_stack_name_defaults_to_the_file_name(plans: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_stack_name_defaults_to_the_file_name(
+    plans: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     status, summary, _ = _review(capsys, tmp_path, str(plans["retag"]))
     assert status == 0
     assert f"### {STACK}" in summary
@@ -282,7 +310,10 @@ def test_planning_an_unknown_stack_is_one_line_and_exit_2(capsys: pytest.Capture
 
 def test_planning_without_a_synth_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert plan_stacks.main(["--outdir", str(tmp_path)]) == 2
-    assert capsys.readouterr().err == f"plan stacks: error: {tmp_path / 'manifest.json'} not found; synthesize first (make synth)\n"
+    assert (
+        capsys.readouterr().err
+        == f"plan stacks: error: {tmp_path / 'manifest.json'} not found; synthesize first (make synth)\n"
+    )
 
 
 def test_a_missing_plan_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -314,7 +345,10 @@ def test_chained_change_the_consumer_is_planned_speculatively_naming_the_output(
     assert "> [!NOTE]\n> **Speculative plans.**" in result.summary
     assert f"> - {API}: from {STACK}'s plan `{NEW_OUTPUT}` (added)\n" in result.summary
     assert f"| {API} (speculative) | 0 | 1 | 0 | 0 |" in result.summary
-    assert f"### {API} (speculative)\n\nPlanned against planned outputs: from {STACK}'s plan `{NEW_OUTPUT}` (added).\n\n- `~` update `{FUNCTION}`\n" in result.summary
+    assert (
+        f"### {API} (speculative)\n\nPlanned against planned outputs: from {STACK}'s plan `{NEW_OUTPUT}` (added).\n\n- `~` update `{FUNCTION}`\n"
+        in result.summary
+    )
     assert "plan failed" not in result.summary
     # The planned function gets the value the data stack's plan gives the new output.
     plan = json.loads((result.plans / f"{API}.json").read_text())
@@ -332,7 +366,9 @@ def test_chained_change_only_the_consumer_is_speculative(planned: dict[str, Plan
 
 @pytest.mark.e2e  # plans real changes against the emulator
 def test_chained_change_writes_no_state_and_leaves_the_synthesized_stacks_alone(deployment: Deployment) -> None:
-    assert set(deployment.states_before) == {f"junokit-dev-{s}.tfstate" for s in ("data", "messaging", "identity", "api")}
+    assert set(deployment.states_before) == {
+        f"junokit-dev-{s}.tfstate" for s in ("data", "messaging", "identity", "api")
+    }
     assert deployment.states_after_chained == deployment.states_before
     stack_dir = deployment.chained_dir / "stacks" / API
     assert not (stack_dir / speculative_state.OVERRIDE_FILE).exists()
@@ -355,13 +391,18 @@ def test_drift_made_by_hand_is_reported_by_resource_and_attribute_with_exit_2(de
     assert drifted is not None
     assert drifted.status == 2, drifted.summary
     assert drifted.summary.startswith(drift.MARKER + "\n## Drift: dev\n\n> [!WARNING]\n")
-    assert f"- `~` changed outside Terraform `{TABLE}`\n  - `point_in_time_recovery[0].enabled`: `true` → `false`\n" in drifted.summary
+    assert (
+        f"- `~` changed outside Terraform `{TABLE}`\n  - `point_in_time_recovery[0].enabled`: `true` → `false`\n"
+        in drifted.summary
+    )
     assert f"- `~` changed outside Terraform `{FUNCTION}`\n  - `memory_size`: `256` → `512`\n" in drifted.summary
 
 
 @pytest.mark.e2e  # plans real changes against the emulator
 def test_after_an_apply_there_is_no_drift_and_exit_0(deployment: Deployment) -> None:
     assert deployment.reconciled is not None and deployment.clean is not None
-    assert all(run.ok for run in deployment.reconciled.values()), [r.explain() for r in deployment.reconciled.values() if not r.ok]
+    assert all(run.ok for run in deployment.reconciled.values()), [
+        r.explain() for r in deployment.reconciled.values() if not r.ok
+    ]
     assert deployment.clean.status == 0, deployment.clean.summary
     assert "No drift: every resource matches the last apply." in deployment.clean.summary

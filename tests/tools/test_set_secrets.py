@@ -28,7 +28,11 @@ class Terminal(io.StringIO):
 
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+    }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         created = boto3.client("secretsmanager", region_name="eu-north-1")
@@ -130,7 +134,10 @@ def test_malformed_stdin_is_refused_without_echoing_it(client: Any, capsys: pyte
 
 def test_missing_secret_points_at_the_data_stack(client: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(client, stdin=io.StringIO(json.dumps(VALUES)), argv=["--secret-id", "nowhere"]) == 2
-    assert capsys.readouterr().err == "junokit: error: secret nowhere not found: deploy the data stack of this environment first\n"
+    assert (
+        capsys.readouterr().err
+        == "junokit: error: secret nowhere not found: deploy the data stack of this environment first\n"
+    )
 
 
 def test_prod_targets_the_seed_secret_name(client: Any) -> None:

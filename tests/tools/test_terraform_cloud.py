@@ -67,7 +67,10 @@ def test_organization_and_host_come_from_the_config_file(tmp_path: Path) -> None
 
 
 def _read_workspaces(synthesized: dict) -> list[str]:
-    return sorted(s["config"]["workspaces"]["name"] for s in synthesized.get("data", {}).get("terraform_remote_state", {}).values())
+    return sorted(
+        s["config"]["workspaces"]["name"]
+        for s in synthesized.get("data", {}).get("terraform_remote_state", {}).values()
+    )
 
 
 def test_every_reader_names_a_workspace_of_the_same_organization_and_environment(cloud_stacks: dict[str, dict]) -> None:
@@ -78,7 +81,10 @@ def test_every_reader_names_a_workspace_of_the_same_organization_and_environment
             workspace = state["config"]["workspaces"]["name"]
             assert state["backend"] == "remote"
             assert (state["config"]["organization"], state["config"]["hostname"]) == ("junokit-co", "app.terraform.io")
-            assert workspace in cloud_stacks and workspace.split("-")[1] == stack_id.split("-")[1], (stack_id, workspace)
+            assert workspace in cloud_stacks and workspace.split("-")[1] == stack_id.split("-")[1], (
+                stack_id,
+                workspace,
+            )
     assert readers > 0
 
 
@@ -92,7 +98,9 @@ LAYOUT = [
     Workspace(name="junokit-dev-data", environment="dev", stack="data", producers=()),
     Workspace(name="junokit-dev-messaging", environment="dev", stack="messaging", producers=()),
     Workspace(name="junokit-dev-identity", environment="dev", stack="identity", producers=("junokit-dev-messaging",)),
-    Workspace(name="junokit-dev-api", environment="dev", stack="api", producers=("junokit-dev-data", "junokit-dev-identity")),
+    Workspace(
+        name="junokit-dev-api", environment="dev", stack="api", producers=("junokit-dev-data", "junokit-dev-identity")
+    ),
 ]
 
 

@@ -48,7 +48,9 @@ def test_every_workflow_passes_actionlint() -> None:
 
 def test_actionlint_reports_a_broken_expression_in_a_real_workflow(tmp_path: Path) -> None:
     broken = tmp_path / "plan.yml"
-    broken.write_text((GITHUB / "workflows" / "plan.yml").read_text().replace("matrix.environment }}", "matrix.enviroment }}", 1))
+    broken.write_text(
+        (GITHUB / "workflows" / "plan.yml").read_text().replace("matrix.environment }}", "matrix.enviroment }}", 1)
+    )
     result = _actionlint(broken)
     assert result.returncode == 1
     assert 'property "enviroment" is not defined' in result.stdout
@@ -73,7 +75,9 @@ def _uses(node: object) -> list[str]:
 
 def test_every_action_is_pinned_to_a_version() -> None:
     refs = [ref for path in [*WORKFLOWS, SETUP_ACTION] for ref in _uses(_load(path))]
-    unpinned = [ref for ref in refs if not ref.startswith("./") and not re.search(r"@(v\d+(\.\d+)*|[0-9a-f]{40})$", ref)]
+    unpinned = [
+        ref for ref in refs if not ref.startswith("./") and not re.search(r"@(v\d+(\.\d+)*|[0-9a-f]{40})$", ref)
+    ]
     assert refs and unpinned == []
 
 
@@ -116,7 +120,11 @@ def test_the_plan_workflow_uses_the_review_marker_and_label() -> None:
     assert plan_review.MARKER in text
     assert f"'{plan_review.ALLOW_LABEL}'" in text
     assert _load(GITHUB / "workflows" / "plan.yml")[True]["pull_request"]["types"] == [
-        "opened", "synchronize", "reopened", "labeled", "unlabeled"
+        "opened",
+        "synchronize",
+        "reopened",
+        "labeled",
+        "unlabeled",
     ]
 
 

@@ -201,9 +201,7 @@ class ProfileFunction(Construct):
 
 
 def _check(props: ProfileFunctionProps) -> None:
-    validation.matches(
-        "function_name", props.function_name, r"[A-Za-z0-9_-]{1,64}", "1-64 letters, digits, '-' or '_'"
-    )
+    validation.matches("function_name", props.function_name, r"[A-Za-z0-9_-]{1,64}", "1-64 letters, digits, '-' or '_'")
     validation.arn("table_arn", props.table_arn, "dynamodb")
     validation.arn("table_index_arn", props.table_index_arn, "dynamodb")
     validation.arn("secret_arn", props.secret_arn, "secretsmanager")

@@ -15,10 +15,19 @@ def _api(*methods: tuple[str, str, str]):
 
     def define(stack: TerraformStack) -> None:
         api = ApiGatewayRestApi(stack, "api", name="api")
-        health = ApiGatewayResource(stack, "health", rest_api_id=api.id, parent_id=api.root_resource_id, path_part="health")
-        profile = ApiGatewayResource(stack, "profile", rest_api_id=api.id, parent_id=api.root_resource_id, path_part="profile")
+        health = ApiGatewayResource(
+            stack, "health", rest_api_id=api.id, parent_id=api.root_resource_id, path_part="health"
+        )
+        profile = ApiGatewayResource(
+            stack, "profile", rest_api_id=api.id, parent_id=api.root_resource_id, path_part="profile"
+        )
         settings = ApiGatewayResource(stack, "settings", rest_api_id=api.id, parent_id=profile.id, path_part="settings")
-        resources = {"/": api.root_resource_id, "/health": health.id, "/profile": profile.id, "/profile/settings": settings.id}
+        resources = {
+            "/": api.root_resource_id,
+            "/health": health.id,
+            "/profile": profile.id,
+            "/profile/settings": settings.id,
+        }
         for path, verb, authorization in methods:
             ApiGatewayMethod(
                 stack,

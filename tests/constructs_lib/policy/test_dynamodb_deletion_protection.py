@@ -32,4 +32,6 @@ def test_prevent_destroy_alone_is_not_enough() -> None:
 
 
 def test_rule_applies_to_prod_only() -> None:
-    assert "JK-002" not in ids(violations(_table(deletion_protection=False, prevent_destroy=False), environment="staging"))
+    assert "JK-002" not in ids(
+        violations(_table(deletion_protection=False, prevent_destroy=False), environment="staging")
+    )

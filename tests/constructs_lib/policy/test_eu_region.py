@@ -42,6 +42,4 @@ def test_remote_state_bucket_outside_the_eu_is_a_violation() -> None:
     def define(stack: TerraformStack) -> None:
         DataTerraformRemoteStateS3(stack, "producer", bucket="b", key="p", region="us-east-1")
 
-    assert [v.address for v in violations(define) if v.rule.id == "JK-006"] == [
-        "data.terraform_remote_state.producer"
-    ]
+    assert [v.address for v in violations(define) if v.rule.id == "JK-006"] == ["data.terraform_remote_state.producer"]

@@ -39,7 +39,12 @@ def test_service_wildcard_in_a_role_policy_is_a_violation() -> None:
 
 def test_prefix_wildcard_and_star_are_violations() -> None:
     found = violations(
-        _role_with_policy(policy({"Effect": "Allow", "Action": "*", "Resource": "*"}, {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"})),
+        _role_with_policy(
+            policy(
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"},
+            )
+        ),
         environment="dev",
     )
     assert messages(found, "JK-004") == [
@@ -49,7 +54,9 @@ def test_prefix_wildcard_and_star_are_violations() -> None:
 
 
 def test_not_action_in_an_allow_is_a_violation() -> None:
-    found = violations(_role_with_policy(policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})), environment="dev")
+    found = violations(
+        _role_with_policy(policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})), environment="dev"
+    )
     assert messages(found, "JK-004") == [
         "policy statement 0 allows everything except NotAction; name each allowed action instead"
     ]
@@ -71,7 +78,11 @@ def test_wildcard_in_an_inline_role_policy_is_a_violation() -> None:
             "role",
             name="r",
             assume_role_policy=TRUST,
-            inline_policy=[IamRoleInlinePolicy(name="logs", policy=policy({"Effect": "Allow", "Action": "logs:*", "Resource": "*"}))],
+            inline_policy=[
+                IamRoleInlinePolicy(
+                    name="logs", policy=policy({"Effect": "Allow", "Action": "logs:*", "Resource": "*"})
+                )
+            ],
         )
 
     assert messages(violations(define, environment="dev"), "JK-004") == [
@@ -102,7 +113,9 @@ def test_policy_that_is_not_literal_json_is_a_violation() -> None:
 
 def test_wildcard_lambda_permission_is_a_violation() -> None:
     def define(stack: TerraformStack) -> None:
-        LambdaPermission(stack, "permission", action="lambda:*", function_name="f", principal="apigateway.amazonaws.com")
+        LambdaPermission(
+            stack, "permission", action="lambda:*", function_name="f", principal="apigateway.amazonaws.com"
+        )
 
     assert messages(violations(define, environment="dev"), "JK-004") == [
         "action 'lambda:*' is a wildcard; grant lambda:InvokeFunction"

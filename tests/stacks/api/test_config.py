@@ -24,7 +24,11 @@ def test_only_dev_owns_the_account_logging_role() -> None:
 
 
 BAD_API_SETTINGS = {
-    "no origins": ("dev", "cors_allow_origins = []", "api.cors_allow_origins () is not allowed (allowed: the web app's origins, e.g. https://app.junokit.com)"),
+    "no origins": (
+        "dev",
+        "cors_allow_origins = []",
+        "api.cors_allow_origins () is not allowed (allowed: the web app's origins, e.g. https://app.junokit.com)",
+    ),
     "origin with a path": (
         "dev",
         'cors_allow_origins = ["https://app.junokit.com/"]',
@@ -51,7 +55,11 @@ BAD_API_SETTINGS = {
         "throttle_rate_limit = 1000\nthrottle_burst_limit = 10",
         "api.throttle_burst_limit 10 is not allowed (allowed: 1000-10000)",
     ),
-    "data trace in prod": ("prod", "data_trace = true", "api.data_trace True is not allowed (allowed: false in prod: request bodies would reach the logs)"),
+    "data trace in prod": (
+        "prod",
+        "data_trace = true",
+        "api.data_trace True is not allowed (allowed: false in prod: request bodies would reach the logs)",
+    ),
 }
 
 

@@ -25,12 +25,16 @@ ACCOUNT = "111122223333"
 POOL_ARN = f"arn:aws:cognito-idp:eu-north-1:{ACCOUNT}:userpool/eu-north-1_example"
 TABLE_ARN = f"arn:aws:dynamodb:eu-north-1:{ACCOUNT}:table/junokit-user-context-test"
 SECRET_ARN = f"arn:aws:secretsmanager:eu-north-1:{ACCOUNT}:secret:junokit-api-secrets-test-AbCdEf"
-PROFILE = LambdaProxy(function_name="profile", function_arn="arn:aws:lambda:eu-north-1:1:function:profile", invoke_arn="x")
+PROFILE = LambdaProxy(
+    function_name="profile", function_arn="arn:aws:lambda:eu-north-1:1:function:profile", invoke_arn="x"
+)
 ROUTES = (
     Route(method="GET", path="/health", target=MockResponse(), authorized=False),
     Route(method="GET", path="/user/profile", target=PROFILE),
 )
-API = RestApiProps(api_name="junokit-api-test", routes=ROUTES, user_pool_arn=POOL_ARN, cors_allow_origins=("https://a.example",))
+API = RestApiProps(
+    api_name="junokit-api-test", routes=ROUTES, user_pool_arn=POOL_ARN, cors_allow_origins=("https://a.example",)
+)
 
 
 def _function_props(**changes: object) -> ProfileFunctionProps:
@@ -65,7 +69,10 @@ REST_API_ERRORS = {
         {"routes": (ROUTES[0], ROUTES[0])},
         "route GET /health is defined twice (allowed: one target per route)",
     ),
-    "no origins": ({"cors_allow_origins": ()}, "cors_allow_origins () is not allowed (allowed: at least one web origin)"),
+    "no origins": (
+        {"cors_allow_origins": ()},
+        "cors_allow_origins () is not allowed (allowed: at least one web origin)",
+    ),
     "origin with path": (
         {"cors_allow_origins": ("https://a.example/app",)},
         "cors_allow_origins entry 'https://a.example/app' is not allowed (allowed: scheme://host[:port] without path, e.g. https://app.junokit.com)",
@@ -98,14 +105,23 @@ def test_rest_api_refuses_bad_props(changes: dict[str, object], message: str) ->
 
 FUNCTION_ERRORS = {
     "no concurrency": ({"reserved_concurrency": 0}, "reserved_concurrency 0 is not allowed (allowed: 1-1000)"),
-    "old runtime": ({"runtime": "python3.9"}, "runtime 'python3.9' is not allowed (allowed: python3.13, python3.12, python3.11)"),
+    "old runtime": (
+        {"runtime": "python3.9"},
+        "runtime 'python3.9' is not allowed (allowed: python3.13, python3.12, python3.11)",
+    ),
     "timeout beyond api gateway": ({"timeout_seconds": 30}, "timeout_seconds 30 is not allowed (allowed: 1-29)"),
     "function name": (
         {"function_name": "junokit profile"},
         "function_name 'junokit profile' is not allowed (allowed: 1-64 letters, digits, '-' or '_')",
     ),
-    "table arn": ({"table_arn": "junokit-user-context"}, "table_arn 'junokit-user-context' is not allowed (allowed: an ARN of dynamodb)"),
-    "secret arn": ({"secret_arn": TABLE_ARN}, f"secret_arn '{TABLE_ARN}' is not allowed (allowed: an ARN of secretsmanager)"),
+    "table arn": (
+        {"table_arn": "junokit-user-context"},
+        "table_arn 'junokit-user-context' is not allowed (allowed: an ARN of dynamodb)",
+    ),
+    "secret arn": (
+        {"secret_arn": TABLE_ARN},
+        f"secret_arn '{TABLE_ARN}' is not allowed (allowed: an ARN of secretsmanager)",
+    ),
     "no origins": ({"allowed_origins": ()}, "allowed_origins () is not allowed (allowed: at least one web origin)"),
     "memory": ({"memory_mb": 64}, "memory_mb 64 is not allowed (allowed: 128-10240)"),
     "missing module": (
@@ -189,7 +205,9 @@ def _synth_function(outdir: Path, source: Path, staging: Path) -> tuple[bytes, d
     ProfileFunction(stack, "profile", props=_function_props(source_dir=source, staging_dir=staging))
     app.synth()
     stack_dir = outdir / "stacks" / "asset-test"
-    function = next(iter(json.loads((stack_dir / "cdk.tf.json").read_text())["resource"]["aws_lambda_function"].values()))
+    function = next(
+        iter(json.loads((stack_dir / "cdk.tf.json").read_text())["resource"]["aws_lambda_function"].values())
+    )
     return (stack_dir / function["filename"]).read_bytes(), function
 
 
@@ -218,7 +236,15 @@ def two_synths(tmp_path_factory: pytest.TempPathFactory) -> tuple[tuple[bytes, d
     os.utime(source / "handler.py", (1_700_000_000, 1_700_000_000))
     os.chmod(source / "handler.py", 0o600)
     result = subprocess.run(
-        [sys.executable, "-c", _OTHER_MACHINE, str(root / "out2"), str(source), str(root / "stage2"), str(root / "zip2")],
+        [
+            sys.executable,
+            "-c",
+            _OTHER_MACHINE,
+            str(root / "out2"),
+            str(source),
+            str(root / "stage2"),
+            str(root / "zip2"),
+        ],
         cwd=PROJECT_ROOT,
         env={**os.environ, "TZ": "Pacific/Auckland", "LC_ALL": "C"},
         capture_output=True,
@@ -231,14 +257,18 @@ def two_synths(tmp_path_factory: pytest.TempPathFactory) -> tuple[tuple[bytes, d
     return first, second
 
 
-def test_code_archive_is_byte_identical_across_synths(two_synths: tuple[tuple[bytes, dict], tuple[bytes, dict]]) -> None:
+def test_code_archive_is_byte_identical_across_synths(
+    two_synths: tuple[tuple[bytes, dict], tuple[bytes, dict]],
+) -> None:
     (first_zip, first), (second_zip, second) = two_synths
     assert hashlib.sha256(first_zip).hexdigest() == hashlib.sha256(second_zip).hexdigest()
     assert first["filename"] == second["filename"]
     assert first["source_code_hash"] == second["source_code_hash"]
 
 
-def test_code_archive_holds_exactly_the_handler(two_synths: tuple[tuple[bytes, dict], tuple[bytes, dict]], tmp_path: Path) -> None:
+def test_code_archive_holds_exactly_the_handler(
+    two_synths: tuple[tuple[bytes, dict], tuple[bytes, dict]], tmp_path: Path
+) -> None:
     (archive, _), _ = two_synths
     path = tmp_path / "archive.zip"
     path.write_bytes(archive)

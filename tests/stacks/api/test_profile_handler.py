@@ -39,7 +39,10 @@ def table() -> Iterator[Any]:
         dynamodb = boto3.resource("dynamodb", region_name="eu-north-1")
         created = dynamodb.create_table(
             TableName=TABLE_NAME,
-            KeySchema=[{"AttributeName": "userId", "KeyType": "HASH"}, {"AttributeName": "contextType", "KeyType": "RANGE"}],
+            KeySchema=[
+                {"AttributeName": "userId", "KeyType": "HASH"},
+                {"AttributeName": "contextType", "KeyType": "RANGE"},
+            ],
             AttributeDefinitions=[
                 {"AttributeName": "userId", "AttributeType": "S"},
                 {"AttributeName": "contextType", "AttributeType": "S"},
@@ -49,7 +52,9 @@ def table() -> Iterator[Any]:
         yield created
 
 
-def event(method: str, body: str | None = None, *, sub: str | None = SUB, origin: str | None = ORIGINS[0], **extra: Any) -> dict[str, Any]:
+def event(
+    method: str, body: str | None = None, *, sub: str | None = SUB, origin: str | None = ORIGINS[0], **extra: Any
+) -> dict[str, Any]:
     """An API Gateway REST proxy event as the Cognito authorizer hands it over."""
     context: dict[str, Any] = {"requestId": "req-1"}
     if sub is not None:
@@ -138,7 +143,10 @@ def test_base64_body_is_decoded(table: Any) -> None:
 
 def test_unknown_theme_is_refused(table: Any) -> None:
     status, body, _ = call(table, event("PUT", json.dumps({"theme": "Marketing"})))
-    assert (status, body) == (400, {"message": "theme 'Marketing' is not allowed (allowed: Dev, Ops, QA, Sales, Media)"})
+    assert (status, body) == (
+        400,
+        {"message": "theme 'Marketing' is not allowed (allowed: Dev, Ops, QA, Sales, Media)"},
+    )
 
 
 def test_unknown_field_is_refused(table: Any) -> None:

@@ -76,7 +76,8 @@ def _by_method(synthesized: str, resource_type: str) -> dict[tuple[str, str], di
     keys = _method_keys(synthesized)
     methods = resources(synthesized, METHOD)
     return {
-        keys[_ref(METHOD, methods, item["http_method"])]: item for item in resources(synthesized, resource_type).values()
+        keys[_ref(METHOD, methods, item["http_method"])]: item
+        for item in resources(synthesized, resource_type).values()
     }
 
 
@@ -139,7 +140,9 @@ def test_stage_is_traced_with_xray(dev: str) -> None:
 
 def test_access_logs_go_to_their_log_group(dev: str) -> None:
     groups = resources(dev, LOG_GROUP)
-    (access_id,) = [key for key, group in groups.items() if group["name"] == "/aws/apigateway/junokit-api-dev/v1/access"]
+    (access_id,) = [
+        key for key, group in groups.items() if group["name"] == "/aws/apigateway/junokit-api-dev/v1/access"
+    ]
     settings = only_resource(dev, STAGE)["access_log_settings"]
     assert settings["destination_arn"] == f"${{aws_cloudwatch_log_group.{access_id}.arn}}"
 
@@ -179,7 +182,9 @@ def test_account_role_has_the_managed_push_to_cloudwatch_policy(dev: str) -> Non
     assert Testing.to_have_resource_with_properties(
         dev,
         ATTACHMENT,
-        {"policy_arn": "arn:${data.aws_partition.aws-partition.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"},
+        {
+            "policy_arn": "arn:${data.aws_partition.aws-partition.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+        },
     )
 
 
@@ -353,7 +358,9 @@ def test_reserved_concurrency_comes_from_config(dev: str, prod: str) -> None:
 def test_function_is_traced_with_xray(dev: str) -> None:
     assert Testing.to_have_resource_with_properties(dev, FUNCTION, {"tracing_config": {"mode": "Active"}})
     assert Testing.to_have_resource_with_properties(
-        dev, ATTACHMENT, {"policy_arn": "arn:${data.aws_partition.aws-partition.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}
+        dev,
+        ATTACHMENT,
+        {"policy_arn": "arn:${data.aws_partition.aws-partition.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"},
     )
 
 
@@ -372,15 +379,22 @@ def test_function_code_is_the_synthesized_asset(dev: str) -> None:
 def test_role_can_only_be_assumed_by_lambda(dev: str) -> None:
     role = next(role for role in resources(dev, "aws_iam_role").values() if role["name"] == "junokit-profile-dev")
     statement = json.loads(role["assume_role_policy"])["Statement"]
-    assert statement == [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    assert statement == [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
 
 
 def test_function_policy_grants_exactly_its_table_index_secret_and_log_group(dev: str) -> None:
-    log_group_id = next(key for key, group in resources(dev, LOG_GROUP).items() if group["name"].startswith("/aws/lambda/"))
+    log_group_id = next(
+        key for key, group in resources(dev, LOG_GROUP).items() if group["name"].startswith("/aws/lambda/")
+    )
     log_group_arn = f"${{aws_cloudwatch_log_group.{log_group_id}.arn}}"
     grants = {(tuple(s["Action"]), tuple(s["Resource"])) for s in _policy(dev)["Statement"] if s["Effect"] == "Allow"}
     assert grants == {
-        (("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"), (DATA_STATE + "JunokitUserContextTableArn}",)),
+        (
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"),
+            (DATA_STATE + "JunokitUserContextTableArn}",),
+        ),
         (("dynamodb:Query",), (DATA_STATE + "JunokitUserContextTableIndexArn}",)),
         (("secretsmanager:GetSecretValue",), (DATA_STATE + "JunokitApiSecretsArn}",)),
         (("logs:CreateLogStream", "logs:PutLogEvents"), (log_group_arn, f"{log_group_arn}:log-stream:*")),
@@ -388,7 +402,9 @@ def test_function_policy_grants_exactly_its_table_index_secret_and_log_group(dev
 
 
 def test_function_policy_has_no_wildcard_action_or_resource(dev: str) -> None:
-    log_group_id = next(key for key, group in resources(dev, LOG_GROUP).items() if group["name"].startswith("/aws/lambda/"))
+    log_group_id = next(
+        key for key, group in resources(dev, LOG_GROUP).items() if group["name"].startswith("/aws/lambda/")
+    )
     own_streams = f"${{aws_cloudwatch_log_group.{log_group_id}.arn}}:log-stream:*"
     for statement in _policy(dev)["Statement"]:
         assert "NotAction" not in statement and "NotResource" not in statement

@@ -63,7 +63,9 @@ def test_encryption_uses_the_aws_managed_key(dev: str) -> None:
 
 
 def test_ttl_is_on_the_expiry_attribute(dev: str) -> None:
-    assert Testing.to_have_resource_with_properties(dev, TABLE, {"ttl": {"attribute_name": "expiresAt", "enabled": True}})
+    assert Testing.to_have_resource_with_properties(
+        dev, TABLE, {"ttl": {"attribute_name": "expiresAt", "enabled": True}}
+    )
 
 
 def test_global_secondary_index_is_keyed_on_context_type(dev: str) -> None:

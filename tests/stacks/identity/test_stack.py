@@ -68,7 +68,9 @@ def test_dev_pool_name_carries_the_environment(dev: str) -> None:
 
 
 def test_only_administrators_create_users(dev: str) -> None:
-    assert Testing.to_have_resource_with_properties(dev, POOL, {"admin_create_user_config": {"allow_admin_create_user_only": True}})
+    assert Testing.to_have_resource_with_properties(
+        dev, POOL, {"admin_create_user_config": {"allow_admin_create_user_only": True}}
+    )
 
 
 def test_email_is_the_sign_in_name(dev: str) -> None:
@@ -236,8 +238,14 @@ def test_web_client_allows_only_srp_and_refresh_token_sign_in(dev: str) -> None:
 
 def test_refresh_tokens_last_30_days_and_access_and_id_tokens_one_hour(dev: str) -> None:
     client = only_resource(dev, CLIENT)
-    assert (client["refresh_token_validity"], client["access_token_validity"], client["id_token_validity"]) == (30, 60, 60)
-    assert client["token_validity_units"] == [{"access_token": "minutes", "id_token": "minutes", "refresh_token": "days"}]
+    assert (client["refresh_token_validity"], client["access_token_validity"], client["id_token_validity"]) == (
+        30,
+        60,
+        60,
+    )
+    assert client["token_validity_units"] == [
+        {"access_token": "minutes", "id_token": "minutes", "refresh_token": "days"}
+    ]
 
 
 def test_user_existence_is_not_revealed(dev: str) -> None:
@@ -335,7 +343,9 @@ def _pool(**props: object) -> None:
         "sign_in_url": "https://app.junokit.com/",
     }
     InviteOnlyUserPool(
-        TerraformStack(Testing.app(), "test"), "users", props=InviteOnlyUserPoolProps(**{**settings, **props})  # type: ignore[arg-type]  # props from a dict of test settings
+        TerraformStack(Testing.app(), "test"),
+        "users",
+        props=InviteOnlyUserPoolProps(**{**settings, **props}),  # type: ignore[arg-type]  # props from a dict of test settings
     )
 
 
@@ -399,7 +409,9 @@ CONSTRUCT_ERRORS = {
 }
 
 
-@pytest.mark.parametrize(("build_construct", "props", "message"), CONSTRUCT_ERRORS.values(), ids=CONSTRUCT_ERRORS.keys())
+@pytest.mark.parametrize(
+    ("build_construct", "props", "message"), CONSTRUCT_ERRORS.values(), ids=CONSTRUCT_ERRORS.keys()
+)
 def test_constructs_refuse_bad_input(
     build_construct: Callable[..., None], props: dict[str, object], message: str
 ) -> None:

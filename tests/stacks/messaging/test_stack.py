@@ -77,12 +77,16 @@ def test_feedback_forwarding_is_enabled_for_the_identity(dev: str) -> None:
 
 def test_configuration_set_carries_the_environment_name(dev: str) -> None:
     assert Testing.to_have_resource_with_properties(
-        dev, CONFIGURATION_SET, {"name": "junokit-email-dev", "sending_enabled": True, "reputation_metrics_enabled": True}
+        dev,
+        CONFIGURATION_SET,
+        {"name": "junokit-email-dev", "sending_enabled": True, "reputation_metrics_enabled": True},
     )
 
 
 def test_configuration_set_requires_tls(dev: str) -> None:
-    assert Testing.to_have_resource_with_properties(dev, CONFIGURATION_SET, {"delivery_options": {"tls_policy": "Require"}})
+    assert Testing.to_have_resource_with_properties(
+        dev, CONFIGURATION_SET, {"delivery_options": {"tls_policy": "Require"}}
+    )
 
 
 def test_prod_configuration_set_and_topic_use_plain_names(prod: str) -> None:
@@ -126,7 +130,9 @@ def test_feedback_topic_is_encrypted_under_its_own_key_only_ses_may_use(dev: str
     [use] = [s for s in json.loads(key["policy"])["Statement"] if "Service" in s["Principal"]]
     assert use["Principal"] == {"Service": "ses.amazonaws.com"}
     assert use["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
-    assert use["Condition"]["ArnLike"] == {"aws:SourceArn": [_ref(dev, IDENTITY, "arn"), _ref(dev, CONFIGURATION_SET, "arn")]}
+    assert use["Condition"]["ArnLike"] == {
+        "aws:SourceArn": [_ref(dev, IDENTITY, "arn"), _ref(dev, CONFIGURATION_SET, "arn")]
+    }
 
 
 def test_feedback_topic_keeps_its_address_from_before_it_was_encrypted(dev: str) -> None:
