@@ -59,7 +59,7 @@ def test_lazy_synth_is_byte_identical_to_the_naive_one(synthesized: SynthOutputs
 
 def test_the_two_paths_really_differ(synthesized: SynthOutputs, naive: SynthOutputs) -> None:
     """Guards the comparison above against comparing the lazy path with itself."""
-    assert naive.provider_modules > 2000 and synthesized.provider_modules < 100
+    assert naive.provider_modules > 2000 and synthesized.provider_modules < 200  # the stacks use ~110
     assert str(NODE_HOOK) in synthesized.node_options and synthesized.lazy_node_index
     assert str(NODE_HOOK) not in naive.node_options and not naive.lazy_node_index
     assert synthesized.kernel_command[-1] == str(jsii_kernel.RUNNER)

@@ -28,7 +28,7 @@ from cdktf import App
 from constructs_lib.config import DEFAULT_CONFIG_FILE, load_config
 from constructs_lib.contract import StackName
 from emulator.server import Emulator
-from stacks.app import build_app
+from stacks.app import STACK_TYPES, build_app
 from tools import drift, plan_review, plan_stacks, speculative_state
 from tools.deploy import Run, Terraform, run_graph
 from tools.manifest import Manifest
@@ -366,9 +366,7 @@ def test_chained_change_only_the_consumer_is_speculative(planned: dict[str, Plan
 
 @pytest.mark.e2e  # plans real changes against the emulator
 def test_chained_change_writes_no_state_and_leaves_the_synthesized_stacks_alone(deployment: Deployment) -> None:
-    assert set(deployment.states_before) == {
-        f"junokit-dev-{s}.tfstate" for s in ("data", "messaging", "identity", "api")
-    }
+    assert set(deployment.states_before) == {f"junokit-dev-{s}.tfstate" for s in STACK_TYPES}
     assert deployment.states_after_chained == deployment.states_before
     stack_dir = deployment.chained_dir / "stacks" / API
     assert not (stack_dir / speculative_state.OVERRIDE_FILE).exists()
