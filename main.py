@@ -99,6 +99,7 @@ def main(environ: Mapping[str, str] = os.environ, *, build: AppBuilder | None = 
         fastsynth.install(environ)  # before cdktf is imported; the kernel starts while Python imports the bindings
         if environ.get("CDKTF_OUTDIR"):
             synth(configs, Path(environ["CDKTF_OUTDIR"]), build=build)
+            fastsynth.finish()
             return 0
         outdir = Path(environ.get("JUNOKIT_OUTDIR") or DEFAULT_OUTDIR)
         outdir.parent.mkdir(parents=True, exist_ok=True)
@@ -109,6 +110,7 @@ def main(environ: Mapping[str, str] = os.environ, *, build: AppBuilder | None = 
             shutil.rmtree(staging, ignore_errors=True)
             raise
         _swap_in(staging, outdir)
+        fastsynth.finish()
     except PolicyViolationError as error:
         for violation in error.violations:
             print(f"junokit: policy: {violation}", file=sys.stderr)

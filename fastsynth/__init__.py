@@ -5,6 +5,8 @@
 - `jsii_kernel` (+ `jsii_kernel.cjs`, `jsii-node`): the kernel runs in one Node process instead of two.
 - `kernel_warmup`: the kernel starts and loads its assemblies on a thread while Python imports the bindings.
 - `type_hints`: the bindings' run-time type hints are computed once per stub instead of on every call.
+- `type_index`: the first synth waits for jsii to finish its index of the provider's types, which every later
+  synth reads instead of 120 MB of JSON (`finish()`).
 
 Each relies on the exact releases it was verified against (jsii, cdktf, the provider package); with any other,
 `install()` leaves that speed-up off and prints one warning line, and synth takes the stock path (same output,
@@ -20,7 +22,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from fastsynth import jsii_kernel, kernel_warmup, provider_loader, type_hints
+from fastsynth import jsii_kernel, kernel_warmup, provider_loader, type_hints, type_index
 
 NAIVE_SWITCH = "JUNOKIT_NAIVE_SYNTH"
 # The releases every speed-up here was verified against.
@@ -44,6 +46,7 @@ class Status:
 
 
 _status: Status | None = None
+_index: type_index.Pending | None = None
 
 
 def _version_mismatches() -> list[str]:
@@ -63,7 +66,7 @@ def install(environ: Mapping[str, str] = os.environ, *, warm_up: bool = True) ->
 
     `warm_up` also starts the jsii kernel now, on a thread. Idempotent: a second call returns the first status.
     """
-    global _status
+    global _status, _index
     if _status is not None:
         return _status
     if environ.get(NAIVE_SWITCH) == "1":
@@ -82,6 +85,7 @@ def install(environ: Mapping[str, str] = os.environ, *, warm_up: bool = True) ->
     if verified and not one_process and not os.environ.get("JSII_RUNTIME"):
         mismatches.append("jsii's kernel program is not the verified one")
     type_hints.install(enabled=verified)
+    _index = type_index.Pending() if verified else None
     warmed = verified and warm_up and kernel_warmup.start()
     _status = Status(
         lazy_provider=verified,
@@ -93,6 +97,12 @@ def install(environ: Mapping[str, str] = os.environ, *, warm_up: bool = True) ->
     if mismatches:
         print(f"junokit: warning: synth speed-ups off, stock path taken ({'; '.join(mismatches)})", file=sys.stderr)
     return _status
+
+
+def finish() -> None:
+    """At the end of a synth, while the kernel still runs: let it finish what later synths reuse (`type_index`)."""
+    if _index is not None:
+        _index.finish()
 
 
 def status() -> Status | None:
