@@ -85,7 +85,7 @@ def install(environ: Mapping[str, str] = os.environ, *, warm_up: bool = True) ->
     if verified and not one_process and not os.environ.get("JSII_RUNTIME"):
         mismatches.append("jsii's kernel program is not the verified one")
     type_hints.install(enabled=verified)
-    _index = type_index.Pending() if verified else None
+    _index = type_index.Pending(version=VERIFIED["cdktf-cdktf-provider-aws"]) if verified else None
     warmed = verified and warm_up and kernel_warmup.start()
     _status = Status(
         lazy_provider=verified,

@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-PACKAGE = ("@cdktf", "provider-aws", "20.1.0")
+PACKAGE = ("@cdktf", "provider-aws")  # npm name; its version is the Python package's (fastsynth.VERIFIED)
 MANIFEST = ".jsii.runtime.v1.json"  # jsii writes it last (atomically), after the index and the definitions
 WAIT_SECONDS = 60.0
 _POLL_SECONDS = 0.1
@@ -37,17 +37,18 @@ def cache_root(environ: Mapping[str, str]) -> Path | None:
     return Path(home, ".cache", "aws", "jsii", "package-cache")
 
 
-def is_built(root: Path) -> bool:
+def is_built(root: Path, version: str) -> bool:
     """Whether some cached copy of the provider's assembly has its index (one per tarball hash)."""
-    return any(root.joinpath(*PACKAGE).glob(f"*/{MANIFEST}"))
+    return any(root.joinpath(*PACKAGE, version).glob(f"*/{MANIFEST}"))
 
 
 class Pending:
     """Remembers at the start whether the index was missing, so `finish()` knows whether to wait."""
 
-    def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
+    def __init__(self, *, version: str, environ: Mapping[str, str] = os.environ) -> None:
         self.root = cache_root(environ)
-        self.missing = self.root is not None and not is_built(self.root)
+        self.version = version
+        self.missing = self.root is not None and not is_built(self.root, version)
 
     def finish(self, *, timeout: float = WAIT_SECONDS) -> bool:
         """Wait (at most `timeout`) for the kernel's worker to write the index if it was missing; True if built.
@@ -59,7 +60,7 @@ class Pending:
         if not self.missing:
             return True
         deadline = time.monotonic() + timeout
-        while not is_built(self.root):
+        while not is_built(self.root, self.version):
             if time.monotonic() >= deadline:
                 return False
             time.sleep(_POLL_SECONDS)
