@@ -84,46 +84,23 @@ class Planned:
     seconds: float = 0.0
 
 
+def _written(outdir: Path, name: str) -> list[str]:
+    """Where plan_stacks and drift write: plan JSON in outdir/<name>/, the Markdown in outdir/<name>.md."""
+    return ["--outdir", str(outdir), "--plans", str(outdir / name), "--summary", str(outdir / f"{name}.md")]
+
+
 def _plan_stacks(
     outdir: Path, env: dict[str, str], *stacks: str, jobs: int = plan_stacks.DEFAULT_JOBS, name: str = "plans"
 ) -> Planned:
     """What CI runs: plan the stacks (the data stack unless told) and review the plans."""
-    summary = outdir / f"{name}.md"
     started = time.monotonic()
-    status = plan_stacks.main(
-        [
-            "--outdir",
-            str(outdir),
-            "--plans",
-            str(outdir / name),
-            "--summary",
-            str(summary),
-            "--jobs",
-            str(jobs),
-            *(stacks or (STACK,)),
-        ],
-        environ=env,
-    )
-    return Planned(status, summary.read_text(), outdir / name, time.monotonic() - started)
+    status = plan_stacks.main([*_written(outdir, name), "--jobs", str(jobs), *(stacks or (STACK,))], environ=env)
+    return Planned(status, (outdir / f"{name}.md").read_text(), outdir / name, time.monotonic() - started)
 
 
 def _drift(outdir: Path, env: dict[str, str], name: str, *stacks: str) -> Planned:
-    summary = outdir / f"{name}.md"
-    status = drift.main(
-        [
-            "--outdir",
-            str(outdir),
-            "--plans",
-            str(outdir / name),
-            "--summary",
-            str(summary),
-            "--title",
-            "Drift: dev",
-            *stacks,
-        ],
-        environ=env,
-    )
-    return Planned(status, summary.read_text(), outdir / name)
+    status = drift.main([*_written(outdir, name), "--title", "Drift: dev", *stacks], environ=env)
+    return Planned(status, (outdir / f"{name}.md").read_text(), outdir / name)
 
 
 @dataclass(frozen=True)
