@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from emulator import monitoring_shims
+from emulator import cognito_totp, monitoring_shims
 
 # (resource, gap, how it is handled)
 EMULATOR_GAPS: tuple[tuple[str, str, str], ...] = (
@@ -84,6 +84,7 @@ EMULATOR_GAPS: tuple[tuple[str, str, str], ...] = (
         "DescribeUserPoolDomain returns a new random AWSAccountId on every call, so every refresh sees drift",
         "shim: it returns the emulator's account id",
     ),
+    *cognito_totp.TOTP_GAPS,
 )
 
 
@@ -243,3 +244,4 @@ def apply() -> None:
     lambda_invoke.apply()
     apigateway.apply()
     _cognito_domain()
+    cognito_totp.apply()

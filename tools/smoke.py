@@ -281,6 +281,12 @@ class Walk:
         self.sub = ""
         self.item_written = False
         self.id_token = ""
+        self.challenges: list[str] = []
+        """The sign-in challenges Cognito asked, in order."""
+        self.password = ""
+        """The password the user chose at the first sign-in; kept in memory, never printed."""
+        self.totp_secret = ""
+        """The authenticator secret this run set up (MFA pools only); kept in memory, never printed."""
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -342,13 +348,15 @@ class Walk:
         self.user_created = True
         return temporary
 
-    def sign_in(self, temporary: str) -> None:
-        """USER_SRP_AUTH through the web client (pycognito's SRP), then the challenges a new user meets."""
+    def sign_in(self, password: str, *, invited: bool = True) -> None:
+        """USER_SRP_AUTH through the web client (pycognito's SRP), then the challenges Cognito asks.
+
+        `invited`: the first sign-in with the temporary password, which must ask for a new one."""
         from pycognito.aws_srp import AWSSRP
 
         srp = AWSSRP(
             username=self.username,
-            password=temporary,
+            password=password,
             pool_id=self.target.user_pool_id,
             client_id=self.target.client_id,
             client=self.cognito,
@@ -366,35 +374,41 @@ class Walk:
             ChallengeName="PASSWORD_VERIFIER",
             ChallengeResponses=srp.process_challenge(answer["ChallengeParameters"], params),
         )
-        seen: list[str] = []
-        totp_secret = ""
+        self.challenges = seen = []
         while answer.get("ChallengeName"):
             challenge = answer["ChallengeName"]
             seen.append(challenge)
             _expect(len(seen) <= 4, f"too many challenges: {seen}")
             session = answer.get("Session")
             if challenge == "NEW_PASSWORD_REQUIRED":
-                responses = {"USERNAME": self.username, "NEW_PASSWORD": _password()}
+                self.password = _password()
+                responses = {"USERNAME": self.username, "NEW_PASSWORD": self.password}
             elif challenge == "MFA_SETUP":
                 import pyotp
 
                 association = self.cognito.associate_software_token(Session=session)
-                totp_secret = association["SecretCode"]
+                self.totp_secret = association["SecretCode"]
                 verified = self.cognito.verify_software_token(
-                    Session=association["Session"], UserCode=pyotp.TOTP(totp_secret).now(), FriendlyDeviceName="smoke"
+                    Session=association["Session"],
+                    UserCode=pyotp.TOTP(self.totp_secret).now(),
+                    FriendlyDeviceName="smoke",
                 )
                 session, responses = verified["Session"], {"USERNAME": self.username}
             elif challenge == "SOFTWARE_TOKEN_MFA":
                 import pyotp
 
-                _expect(bool(totp_secret), "TOTP challenge for a user whose secret this run did not set up")
-                responses = {"USERNAME": self.username, "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(totp_secret).now()}
+                _expect(bool(self.totp_secret), "TOTP challenge for a user whose secret this run did not set up")
+                code = pyotp.TOTP(self.totp_secret).now()
+                responses = {"USERNAME": self.username, "SOFTWARE_TOKEN_MFA_CODE": code}
             else:
                 raise StepError(f"unexpected challenge {challenge}")
             answer = self.cognito.respond_to_auth_challenge(
                 ClientId=self.target.client_id, ChallengeName=challenge, Session=session, ChallengeResponses=responses
             )
-        _expect("NEW_PASSWORD_REQUIRED" in seen, f"an invited user must choose a password first (challenges: {seen})")
+        if invited:
+            _expect(
+                "NEW_PASSWORD_REQUIRED" in seen, f"an invited user must choose a password first (challenges: {seen})"
+            )
         tokens = answer["AuthenticationResult"]
         self.id_token = tokens["IdToken"]
         _, claims = _claims_of(self.id_token)
