@@ -90,15 +90,79 @@ def _empty(value: Any) -> bool:
     return value is None or value in ("", [], {})
 
 
+def _unset_versus_zero(before: Any, after: Any) -> bool:
+    """null on one side, a zero value (0, false) on the other: the provider's way of reading back "not set"."""
+    return (before is None and after in (0, False)) or (after is None and before in (0, False))
+
+
+@dataclass(frozen=True, kw_only=True)
+class OwnedElsewhere:
+    """An attribute of `kind` that a separate resource `owner` manages, when one in the same state points at it.
+
+    The AWS provider records these attributes at create, before the owning resource exists, and reads the owner's
+    work back at the next refresh; that is no drift. A change by hand to what the owner manages is still reported,
+    on the owner (its policy, or the owner gone)."""
+
+    kind: str
+    attribute: str
+    owner: str
+    link: tuple[str, str]
+    """(the owner's attribute, the kind's attribute) holding the same value."""
+
+
+OWNED_ELSEWHERE: tuple[OwnedElsewhere, ...] = (
+    OwnedElsewhere(kind="aws_sns_topic", attribute="policy", owner="aws_sns_topic_policy", link=("arn", "arn")),
+    OwnedElsewhere(
+        kind="aws_cognito_user_pool",
+        attribute="domain",
+        owner="aws_cognito_user_pool_domain",
+        link=("user_pool_id", "id"),
+    ),
+    OwnedElsewhere(kind="aws_iam_role", attribute="inline_policy", owner="aws_iam_role_policy", link=("role", "name")),
+    OwnedElsewhere(
+        kind="aws_iam_role",
+        attribute="managed_policy_arns",
+        owner="aws_iam_role_policy_attachment",
+        link=("role", "name"),
+    ),
+)
+
+
+def _owned_elsewhere(document: Mapping[str, Any]) -> dict[tuple[str, str], set[str]]:
+    """(kind, its linking value) -> the attributes that another managed resource of this state owns."""
+    resources = ((document.get("prior_state") or {}).get("values") or {}).get("root_module", {}).get("resources", [])
+    managed = [r for r in resources if r.get("mode") == "managed"]
+    owned: dict[tuple[str, str], set[str]] = {}
+    for rule in OWNED_ELSEWHERE:
+        for owner in (r for r in managed if r.get("type") == rule.owner):
+            value = (owner.get("values") or {}).get(rule.link[0])
+            if isinstance(value, str) and value:
+                owned.setdefault((rule.kind, value), set()).add(rule.attribute)
+    return owned
+
+
+def _owned_attributes(entry: Mapping[str, Any], owned: Mapping[tuple[str, str], set[str]]) -> set[str]:
+    before = (entry.get("change") or {}).get("before") or {}
+    found: set[str] = set()
+    for rule in OWNED_ELSEWHERE:
+        if entry.get("type") == rule.kind:
+            found |= owned.get((rule.kind, str(before.get(rule.link[1]))), set()) & {rule.attribute}
+    return found
+
+
+def _under(path: str, attributes: set[str]) -> bool:
+    return any(path == a or path.startswith((f"{a}.", f"{a}[")) for a in attributes)
+
+
 def changed_attributes(
     before: Any, after: Any, *, before_sensitive: Any = False, after_sensitive: Any = False, path: str = ""
 ) -> list[Attribute]:
     """Each leaf attribute whose value differs between `before` and `after`, as dotted paths (lists as [i]).
 
-    Unset and empty (null, "", [], {}) count as equal: providers record one at create and read the other
-    back, which is no change anyone made.
+    Unset and empty (null, "", [], {}) count as equal, and so do null and a zero value (0, false): providers
+    record one at create and read the other back, which is no change anyone made.
     """
-    if before == after or (_empty(before) and _empty(after)):
+    if before == after or (_empty(before) and _empty(after)) or _unset_versus_zero(before, after):
         return []
     if isinstance(before, dict) and isinstance(after, dict):
         found: list[Attribute] = []
@@ -132,6 +196,7 @@ def changed_attributes(
 def read_drift(document: Mapping[str, Any], *, stack: str) -> StackDrift:
     """The drift in one refresh-only plan (`terraform show -json`)."""
     drift = StackDrift(stack=stack)
+    owned = _owned_elsewhere(document)
     for entry in document.get("resource_drift") or []:
         if entry.get("mode") != "managed":
             continue
@@ -148,6 +213,8 @@ def read_drift(document: Mapping[str, Any], *, stack: str) -> StackDrift:
                     after_sensitive=change.get("after_sensitive", False),
                 )
             )
+            skipped = _owned_attributes(entry, owned)
+            attributes = tuple(a for a in attributes if not _under(a.path, skipped))
         if action == "update" and not attributes:
             continue
         drift.resources.append(Drifted(address=entry["address"], action=action, attributes=attributes))

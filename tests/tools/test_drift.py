@@ -1,8 +1,13 @@
 """Drift reports from refresh-only plans captured from the emulator (see tests/tools/test_speculative_state.py for
-the fixtures): what was changed by hand is named down to the attribute, and nothing else."""
+the fixtures): what was changed by hand is named down to the attribute, and nothing else.
+
+`first-apply-drift.json`: `make drift` on all five dev stacks right after their first apply on the emulator, after
+point-in-time recovery was turned off and the function's memory changed through the API (each stack's
+`resource_drift`, and of its `prior_state` only the topics, pools, roles and what manages their attributes)."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +20,7 @@ from tools.speculative_state import Assumption
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "plans"
 TABLE = "aws_dynamodb_table.user-context_table_D390C265"
 FUNCTION = "aws_lambda_function.profile_function_52A92D8E"
+STACKS = ("data", "messaging", "identity", "api", "monitoring")
 
 
 def _plan(name: str) -> dict[str, Any]:
@@ -31,17 +37,65 @@ def test_point_in_time_recovery_turned_off_is_reported_on_the_table() -> None:
     ]
 
 
-def test_the_function_memory_is_reported_and_unset_versus_empty_is_not() -> None:
-    found = drift.read_drift(_plan("api-drift.json"), stack="junokit-dev-api")
-    by_address = {d.address: d for d in found.resources}
-    assert [(a.path, a.before, a.now) for a in by_address[FUNCTION].attributes] == [("memory_size", "256", "512")]
-    # The fixture holds 29 drifted resources, most only null -> {} / [] / "" as the provider reads them back.
-    assert len(_plan("api-drift.json")["resource_drift"]) == 29
-    assert sorted(by_address) == [
-        "aws_iam_role.account-logging_role_A7FD29A6",
-        "aws_iam_role.profile_role_ADA4E739",
-        FUNCTION,
+def _first_apply(stack: str) -> dict[str, Any]:
+    document: dict[str, Any] = _plan("first-apply-drift.json")[f"junokit-dev-{stack}"]
+    return document
+
+
+def test_a_first_apply_reports_only_what_was_changed_by_hand() -> None:
+    """All five stacks right after their first apply, with two changes by hand. The rest of resource_drift is what
+    the provider reads back differently from what it recorded: unset versus empty or zero (alarm queries' period),
+    and attributes another resource of the stack manages (topic policies, the pool's domain, role policies)."""
+    found = {stack: drift.read_drift(_first_apply(stack), stack=stack) for stack in STACKS}
+    assert {stack: [d.address for d in f.resources] for stack, f in found.items()} == {
+        "data": [TABLE],
+        "messaging": [],
+        "identity": [],
+        "api": [FUNCTION],
+        "monitoring": [],
+    }
+    assert [(a.path, a.before, a.now) for a in found["api"].resources[0].attributes] == [("memory_size", "256", "512")]
+    assert sum(len(_first_apply(stack)["resource_drift"]) for stack in STACKS) == 49
+
+
+def _drifted_topic(*, with_policy_resource: bool, policy_changed: bool = False) -> dict[str, Any]:
+    """The messaging stack's topic read back with the policy that aws_sns_topic_policy set (and maybe a hand edit)."""
+    document = copy.deepcopy(_first_apply("messaging"))
+    resources = document["prior_state"]["values"]["root_module"]["resources"]
+    if not with_policy_resource:
+        resources[:] = [r for r in resources if r["type"] != "aws_sns_topic_policy"]
+    if policy_changed:
+        (policy,) = [r for r in resources if r["type"] == "aws_sns_topic_policy"]
+        document["resource_drift"].append(
+            {
+                "address": policy["address"],
+                "mode": "managed",
+                "type": "aws_sns_topic_policy",
+                "change": {"actions": ["update"], "before": {"policy": "{}"}, "after": {"policy": '{"by":"hand"}'}},
+            }
+        )
+    return document
+
+
+def test_an_attribute_is_left_to_its_owner_only_when_the_owner_is_in_the_state() -> None:
+    assert not drift.read_drift(_drifted_topic(with_policy_resource=True), stack="messaging").drifted
+    unowned = drift.read_drift(_drifted_topic(with_policy_resource=False), stack="messaging")
+    assert [(d.address.split(".")[0], [a.path for a in d.attributes]) for d in unowned.resources] == [
+        ("aws_sns_topic", ["policy"])
     ]
+
+
+def test_a_hand_edit_of_an_owned_attribute_is_reported_on_its_owner() -> None:
+    found = drift.read_drift(_drifted_topic(with_policy_resource=True, policy_changed=True), stack="messaging")
+    assert [(d.address.split(".")[0], [a.path for a in d.attributes]) for d in found.resources] == [
+        ("aws_sns_topic_policy", ["policy"])
+    ]
+
+
+def test_unset_versus_zero_is_no_drift_but_zero_versus_a_value_is() -> None:
+    assert drift.changed_attributes({"period": None, "on": None}, {"period": 0, "on": False}) == []
+    assert [a.path for a in drift.changed_attributes({"period": 0}, {"period": 60})] == ["period"]
+    assert [a.path for a in drift.changed_attributes({"period": None}, {"period": 60})] == ["period"]
 
 
 def test_sensitive_values_are_masked() -> None:

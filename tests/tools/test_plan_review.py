@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import json
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -401,6 +402,10 @@ def test_drift_made_by_hand_is_reported_by_resource_and_attribute_with_exit_2(de
         in drifted.summary
     )
     assert f"- `~` changed outside Terraform `{FUNCTION}`\n  - `memory_size`: `256` → `512`\n" in drifted.summary
+    # Nothing else: a fresh deployment has no drift of its own (no attribute that another resource sets).
+    reported = re.findall(r"^- `[~-]` \w[\w ]* outside Terraform `([^`]+)`$", drifted.summary, flags=re.M)
+    assert sorted(reported) == sorted([TABLE, FUNCTION]), drifted.summary
+    assert "**2 resources drifted** in " in drifted.summary
 
 
 @pytest.mark.e2e  # plans real changes against the emulator

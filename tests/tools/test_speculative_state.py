@@ -7,9 +7,9 @@ Fixtures (`tests/fixtures/plans/`, `terraform show -json` output, captured once)
 - `data-new-output.json`, `data-table-renamed.json`: the dev data stack, applied to the emulator with the s3
   backend, planned with one new output (`JunokitUserContextTableHashKey`, as the chained-change e2e test
   plans it) and with the table renamed (a replace, so its ARNs are known only after apply).
-- `data-drift.json`, `api-drift.json` (`tests/tools/test_drift.py`): refresh-only plans of the dev data and api
-  stacks after point-in-time recovery was turned off and the function's memory changed through the API
-  (the api one cut to its `resource_drift`).
+- `data-drift.json`, `first-apply-drift.json` (`tests/tools/test_drift.py`): refresh-only plans of the dev
+  stacks after point-in-time recovery was turned off and the function's memory changed through the API (the
+  second: all five stacks right after their first apply, cut to what drift reads).
 
 The last tests run real Terraform (built-in provider only, no AWS provider, a fraction of a second each):
 a consumer whose remote state points at an unreachable S3 bucket reads the producer's planned outputs
