@@ -16,6 +16,7 @@ from constructs_lib.policy.rules import (
     log_retention,
     prod_alarm_coverage,
     s3_tls_only,
+    sns_tls_only,
 )
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -31,4 +32,5 @@ ALL_RULES: tuple[Rule, ...] = (
     cognito_password_policy.RULE,
     api_cognito_authorizer.RULE,
     s3_tls_only.RULE,
+    sns_tls_only.RULE,
 )
