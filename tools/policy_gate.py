@@ -2,8 +2,8 @@
 
     python -m tools.policy_gate [--outdir build/policy]
 
-Synthesizes dev, staging and prod (local backend) and prod with the s3 backend (which adds the bootstrap
-stack), runs checkov over all of them offline with `.checkov.yaml`, prints one line per stack and one
+Synthesizes dev, staging and prod (local backend), prod with the s3 backend (which adds the bootstrap
+stack) and prod's api stack with `api.waf_enabled` switched on, runs checkov over all of them offline with `.checkov.yaml`, prints one line per stack and one
 per failed check, and exits 1 if any check fails, if a skip in `.checkov.yaml` has no reason, or if a
 skip no longer matches any finding (a stale skip hides the next real one).
 """
@@ -26,15 +26,21 @@ from typing import Any
 
 import yaml
 
-from constructs_lib.config import PROJECT_ROOT
+from constructs_lib.config import DEFAULT_CONFIG_FILE, PROJECT_ROOT
 
 CONFIG_FILE = PROJECT_ROOT / ".checkov.yaml"
 DEFAULT_OUTDIR = PROJECT_ROOT / "build" / "policy"
-# What the gate synthesizes: every environment on the default backend, and prod on s3 (adds bootstrap).
+# What the gate synthesizes: every environment on the default backend, prod on s3 (adds bootstrap), and prod's
+# api stack with the WAF switched on (off everywhere by default), so the web ACL is scanned before anyone enables it.
+WAF_VARIANT = "waf"
 VARIANTS: Mapping[str, Mapping[str, str]] = {
     "local": {"JUNOKIT_ENV": "all", "JUNOKIT_BACKEND": "local"},
     "s3": {"JUNOKIT_ENV": "prod", "JUNOKIT_BACKEND": "s3", "JUNOKIT_STATE_BUCKET": "junokit-tfstate-policy"},
+    WAF_VARIANT: {"JUNOKIT_ENV": "prod", "JUNOKIT_BACKEND": "local"},
 }
+_WAF_STACKS = ("junokit-prod-api",)
+"""What the WAF variant scans: the only stack the switch changes."""
+_WAF_OFF = "\nwaf_enabled = false\n"
 _SKIP_LINE = re.compile(r"^\s*-\s*(?P<id>CKV2?_[A-Z0-9]+_\d+)\s*(?:#\s*(?P<reason>.*?))?\s*$")
 
 
@@ -83,6 +89,8 @@ def synthesize(outdir: Path, variants: Mapping[str, Mapping[str, str]] = VARIANT
     for variant, settings in variants.items():
         target = outdir / variant
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUNOKIT_", "CDKTF_"))}
+        if variant == WAF_VARIANT:
+            env["JUNOKIT_CONFIG"] = str(waf_config(outdir))
         result = subprocess.run(
             [sys.executable, str(PROJECT_ROOT / "main.py")],
             env={**env, **settings, "JUNOKIT_OUTDIR": str(target)},
@@ -93,10 +101,24 @@ def synthesize(outdir: Path, variants: Mapping[str, Mapping[str, str]] = VARIANT
         if result.returncode != 0:
             raise GateError(f"synth of {variant} failed: {result.stderr.strip()}")
         for stack_dir in sorted((target / "stacks").iterdir()):
+            if variant == WAF_VARIANT and stack_dir.name not in _WAF_STACKS:
+                shutil.rmtree(stack_dir)
+                continue
             check_scannable(stack_dir)
             drop_moved_blocks(stack_dir)
             stacks.append(stack_dir)
     return stacks
+
+
+def waf_config(outdir: Path) -> Path:
+    """A copy of environments.toml with `api.waf_enabled = true`, in `outdir`."""
+    text = DEFAULT_CONFIG_FILE.read_text()
+    if text.count(_WAF_OFF) != 1:
+        raise GateError(f"{DEFAULT_CONFIG_FILE}: expected one line 'waf_enabled = false' to switch the WAF on")
+    outdir.mkdir(parents=True, exist_ok=True)
+    path = outdir / "environments-waf.toml"
+    path.write_text(text.replace(_WAF_OFF, "\nwaf_enabled = true\n"))
+    return path
 
 
 def drop_moved_blocks(stack_dir: Path) -> None:

@@ -1,6 +1,7 @@
 """The checkov gate: zero failed checks over every synthesized stack, and an honest skip list.
 
-One synth per variant (every environment on the local backend; prod on s3, which adds bootstrap) and one
+One synth per variant (every environment on the local backend; prod on s3, which adds bootstrap; prod's api
+stack with the WAF on) and one
 checkov run with every check on, skipped ones included (to see what each skip hides).
 """
 
@@ -19,14 +20,19 @@ from tools.policy_gate import StackResult
 EXPECTED = sorted(
     [f"local/junokit-{env}-{stack}" for env in ENVIRONMENTS for stack in STACK_TYPES]
     + [f"s3/junokit-prod-{stack}" for stack in ("bootstrap", *STACK_TYPES)]
+    + ["waf/junokit-prod-api"]
 )
 
 
 @pytest.fixture(scope="module")
-def gate(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, StackResult], list[str]]:
-    root = tmp_path_factory.mktemp("policy")
-    stacks = policy_gate.synthesize(root)
-    return policy_gate.scan(root, stacks, policy_gate.read_skips())
+def gate_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("policy")
+
+
+@pytest.fixture(scope="module")
+def gate(gate_root: Path) -> tuple[dict[str, StackResult], list[str]]:
+    stacks = policy_gate.synthesize(gate_root)
+    return policy_gate.scan(gate_root, stacks, policy_gate.read_skips())
 
 
 def test_every_stack_was_scanned(gate: tuple[dict[str, StackResult], list[str]]) -> None:
@@ -39,6 +45,16 @@ def test_every_stack_was_scanned(gate: tuple[dict[str, StackResult], list[str]])
 def test_no_failed_checks(gate: tuple[dict[str, StackResult], list[str]], stack: str) -> None:
     failed = gate[0][stack].failed
     assert not failed, "\n".join(f"{f.check_id} {f.resource}: {f.check_name}" for f in failed)
+
+
+def test_the_waf_variant_scans_the_web_acl(gate: tuple[dict[str, StackResult], list[str]], gate_root: Path) -> None:
+    """With `api.waf_enabled` the api stack gains the web ACL, its association and logging: more checks, none failed."""
+    document = json.loads((gate_root / "waf" / "stacks" / "junokit-prod-api" / "cdk.tf.json").read_text())
+    assert {"aws_wafv2_web_acl", "aws_wafv2_web_acl_association", "aws_wafv2_web_acl_logging_configuration"} <= set(
+        document["resource"]
+    )
+    results, _ = gate
+    assert results["waf/junokit-prod-api"].passed > results["local/junokit-prod-api"].passed
 
 
 def test_every_skip_has_a_reason_on_its_line() -> None:
