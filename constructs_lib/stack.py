@@ -101,7 +101,7 @@ def aws_provider(
             "skip_credentials_validation": True,
             "skip_metadata_api_check": "true",
             "skip_region_validation": True,
-            "insecure": True,  # the loopback emulator's certificate is self-signed
+            # No `insecure`: the provider verifies the emulator's certificate against AWS_CA_BUNDLE.
         }
     return AwsProvider(
         scope,

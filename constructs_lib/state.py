@@ -65,7 +65,7 @@ def _s3_settings(config: EnvironmentConfig, location: StateLocation) -> dict[str
             skip_requesting_account_id=True,
             skip_metadata_api_check=True,
             skip_region_validation=True,
-            insecure=True,  # the loopback emulator's certificate is self-signed
+            # No `insecure`: Terraform verifies the emulator's certificate against AWS_CA_BUNDLE (its run's CA).
         )
     return settings
 

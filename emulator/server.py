@@ -163,6 +163,9 @@ class Emulator:
         env.update(CREDENTIALS)
         env["AWS_DEFAULT_REGION"] = env["AWS_REGION"] = self.region
         env["JUNOKIT_AWS_ENDPOINT"] = self.url
+        if self.tls:
+            # Terraform (provider and s3 backend), boto3 and the AWS CLI verify the emulator against its CA.
+            env["AWS_CA_BUNDLE"] = str(self.tls.ca_bundle)
         if self._trap:
             for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
                 env[name] = self._trap.url

@@ -122,6 +122,7 @@ def operator_instructions(emulator: Emulator, settings: DeploySettings, config: 
             f"   .venv/bin/python -m tools.frontend_env --endpoint-url {emulator.url} --outdir {outdir}",
             f"   make smoke JUNOKIT_AWS_ENDPOINT={emulator.url} "
             f'SMOKE_ARGS="--outputs {settings.workdir / "outputs.json"} --ca-bundle {emulator.tls.ca_bundle}"',
+            f"   .venv/bin/python -m tools.drift --outdir {outdir} --plans {settings.workdir / 'drift'}",
             "   Ctrl-C (or SIGTERM, or closing the terminal) stops the emulator; everything in it is gone.",
         ]
     )

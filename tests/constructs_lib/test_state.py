@@ -130,3 +130,5 @@ def test_emulator_endpoint_reaches_provider_and_backend() -> None:
     (provider,) = document(synthesized)["provider"]["aws"]
     assert provider["endpoints"][0]["dynamodb"] == "http://127.0.0.1:4566"
     assert provider["s3_use_path_style"] is True
+    # Certificate checks stay on: Terraform trusts the emulator through AWS_CA_BUNDLE, never by skipping them.
+    assert "insecure" not in backend and "insecure" not in provider

@@ -9,8 +9,11 @@ the emulator gaps are printed in the terminal summary.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +22,7 @@ import pytest
 # The checks live in helper modules; rewrite their asserts too, so a failure shows both sides.
 pytest.register_assert_rewrite("tests.e2e.checks", "tests.e2e.harness")
 
+from constructs_lib.config import PROJECT_ROOT  # noqa: E402  (after register_assert_rewrite)
 from constructs_lib.contract import BOOTSTRAP_STACK, StackName  # noqa: E402  (after register_assert_rewrite)
 from emulator.server import Emulator  # noqa: E402  (after register_assert_rewrite)
 from emulator.shims import EMULATOR_GAPS  # noqa: E402  (after register_assert_rewrite)
@@ -151,6 +155,75 @@ def test_frontend_env_comes_from_the_deployed_outputs(e2e: EndToEnd) -> None:
         f"NEXT_PUBLIC_API_URL={e2e.outputs[StackName.API][ApiOutputs.API_URL]}",
         f"NEXT_PUBLIC_REGION={e2e.config.region}",
     ]
+
+
+def _operator(e2e: EndToEnd, module: str, *args: str, trust: bool = True) -> subprocess.CompletedProcess[str]:
+    """An operator command as `make sandbox` tells the operator to run it: the emulator trusted only through
+    AWS_CA_BUNDLE (its run's CA); the egress trap still catches anything not on loopback."""
+    env = dict(e2e.env)
+    if not trust:
+        env.pop("AWS_CA_BUNDLE")
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_the_operator_commands_work_against_the_emulator_trusting_its_ca(e2e: EndToEnd, tmp_path: Path) -> None:
+    """frontend-env, smoke and drift (set-secrets: tests/tools/test_sandbox.py) against the deployed stacks, with
+    certificate checks on everywhere: Terraform, boto3 and the smoke test's HTTPS client."""
+    _all_applied(e2e)
+    outdir = str(e2e.settings.outdir)
+    frontend = _operator(
+        e2e,
+        "tools.frontend_env",
+        "--endpoint-url",
+        e2e.emulator.url,
+        "--outdir",
+        outdir,
+        "--output",
+        str(tmp_path / "fe"),
+    )
+    assert frontend.returncode == 0, frontend.stderr
+    pool = e2e.outputs[StackName.IDENTITY][IdentityOutputs.USER_POOL_ID]
+    assert f"NEXT_PUBLIC_USER_POOL_ID={pool}" in (tmp_path / "fe").read_text().splitlines()
+    assert e2e.emulator.ca_bundle is not None
+    smoke = _operator(e2e, "tools.smoke", "--outdir", outdir, "--ca-bundle", str(e2e.emulator.ca_bundle))
+    assert smoke.returncode == 0, smoke.stdout + smoke.stderr
+    assert "FAIL" not in smoke.stdout and "cleanup: delete the user" in smoke.stdout
+    identity = e2e.stack_id(StackName.IDENTITY)
+    checked = _operator(
+        e2e,
+        "tools.drift",
+        "--outdir",
+        outdir,
+        "--plans",
+        str(tmp_path / "plans"),
+        "--summary",
+        str(tmp_path / "d.md"),
+        identity,
+    )
+    assert checked.returncode == 0, checked.stderr + (tmp_path / "d.md").read_text()
+    assert "No drift: every resource matches the last apply." in (tmp_path / "d.md").read_text()
+    untrusted = _operator(
+        e2e,
+        "tools.drift",
+        "--outdir",
+        outdir,
+        "--plans",
+        str(tmp_path / "p2"),
+        "--summary",
+        str(tmp_path / "u.md"),
+        identity,
+        trust=False,
+    )
+    assert untrusted.returncode == 1, untrusted.stderr
+    assert "certificate" in (tmp_path / "u.md").read_text(), (tmp_path / "u.md").read_text()
 
 
 # --- 3./4. lock and convergence ------------------------------------------------------------------
