@@ -15,7 +15,6 @@ from constructs_lib.stack import JunokitStack
 from stacks.api import contract as api_contract
 from stacks.api.stack import ApiStack
 from stacks.bootstrap import contract as bootstrap_contract
-from stacks.bootstrap.stack import BootstrapStack
 from stacks.data import contract as data_contract
 from stacks.data.stack import DataStack
 from stacks.identity import contract as identity_contract
@@ -64,6 +63,9 @@ def build_environment(app: Construct, config: EnvironmentConfig) -> dict[str, Ju
     """
     stacks: dict[str, JunokitStack] = {}
     if config.backend.kind == "s3":
+        # Imported here: its S3 bindings take ~50 ms to import, and only the s3 backend has this stack.
+        from stacks.bootstrap.stack import BootstrapStack
+
         stacks[BOOTSTRAP_STACK] = BootstrapStack(app, config=config)
     for name, stack_type in STACK_TYPES.items():
         stacks[name] = stack_type(app, config=config)

@@ -6,6 +6,8 @@ remote state; publishes `JunokitApiUrl` for the frontend.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cdktf import ITerraformDependable
 from constructs import Construct
 
@@ -18,9 +20,11 @@ from stacks.api.domain import ApiDomain, ApiDomainProps
 from stacks.api.profile_function import ProfileFunction, ProfileFunctionProps
 from stacks.api.profile_function.request_schema import MODEL_NAME, profile_update_schema
 from stacks.api.rest_api import BodyModel, LambdaProxy, MockResponse, RestApi, RestApiProps, Route
-from stacks.api.waf import ApiWebAcl, ApiWebAclProps
 from stacks.data.contract import DataOutputs
 from stacks.identity.contract import IdentityOutputs
+
+if TYPE_CHECKING:
+    from stacks.api.waf import ApiWebAcl
 
 STAGE_NAME = "v1"
 
@@ -88,6 +92,9 @@ class ApiStack(JunokitStack):
         )
         self.waf: ApiWebAcl | None = None
         if api.waf_enabled:
+            # Imported here: the WAFv2 bindings take ~45 ms to import, and the WAF is off by default.
+            from stacks.api.waf import ApiWebAcl, ApiWebAclProps
+
             self.waf = ApiWebAcl(
                 self,
                 "waf",
