@@ -348,10 +348,8 @@ class Walk:
         self.user_created = True
         return temporary
 
-    def sign_in(self, password: str, *, invited: bool = True) -> None:
-        """USER_SRP_AUTH through the web client (pycognito's SRP), then the challenges Cognito asks.
-
-        `invited`: the first sign-in with the temporary password, which must ask for a new one."""
+    def password_verified(self, password: str) -> dict[str, Any]:
+        """USER_SRP_AUTH through the web client (pycognito's SRP): Cognito's answer to the password proof."""
         from pycognito.aws_srp import AWSSRP
 
         srp = AWSSRP(
@@ -369,11 +367,18 @@ class Walk:
             answer.get("ChallengeName") == "PASSWORD_VERIFIER",
             f"expected PASSWORD_VERIFIER, got {answer.get('ChallengeName')}",
         )
-        answer = self.cognito.respond_to_auth_challenge(
+        verified: dict[str, Any] = self.cognito.respond_to_auth_challenge(
             ClientId=self.target.client_id,
             ChallengeName="PASSWORD_VERIFIER",
             ChallengeResponses=srp.process_challenge(answer["ChallengeParameters"], params),
         )
+        return verified
+
+    def sign_in(self, password: str, *, invited: bool = True) -> None:
+        """The password proof, then the challenges Cognito asks (a new password, TOTP set-up or code).
+
+        `invited`: the first sign-in with the temporary password, which must ask for a new one."""
+        answer = self.password_verified(password)
         self.challenges = seen = []
         while answer.get("ChallengeName"):
             challenge = answer["ChallengeName"]

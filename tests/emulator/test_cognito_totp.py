@@ -97,31 +97,10 @@ def test_each_user_gets_an_own_secret(pool: Target) -> None:
             walk.cleanup()
 
 
-def _srp(walk: Walk, password: str) -> dict[str, object]:
-    """The SRP exchange up to the first challenge after the password."""
-    from pycognito.aws_srp import AWSSRP
-
-    srp = AWSSRP(
-        username=walk.username,
-        password=password,
-        pool_id=walk.target.user_pool_id,
-        client_id=walk.target.client_id,
-        client=walk.cognito,
-    )
-    params = srp.get_auth_params()
-    answer = walk.cognito.initiate_auth(AuthFlow="USER_SRP_AUTH", AuthParameters=params, ClientId=walk.target.client_id)
-    result: dict[str, object] = walk.cognito.respond_to_auth_challenge(
-        ClientId=walk.target.client_id,
-        ChallengeName="PASSWORD_VERIFIER",
-        ChallengeResponses=srp.process_challenge(answer["ChallengeParameters"], params),
-    )
-    return result
-
-
 def test_a_code_from_another_users_authenticator_is_refused(pool: Target) -> None:
     walk, other = _signed_up(pool), _signed_up(pool)
     try:
-        answer = _srp(walk, walk.password)
+        answer = walk.password_verified(walk.password)
         assert answer["ChallengeName"] == "SOFTWARE_TOKEN_MFA", answer
         with pytest.raises(ClientError) as refused:
             walk.cognito.respond_to_auth_challenge(
@@ -143,7 +122,7 @@ def test_a_wrong_code_does_not_set_up_the_authenticator(pool: Target) -> None:
     walk = Walk(pool, say=lambda line: None)
     cognito = walk.cognito
     try:
-        answer = _srp(walk, walk.invite())
+        answer = walk.password_verified(walk.invite())
         assert answer["ChallengeName"] == "NEW_PASSWORD_REQUIRED", answer
         answer = cognito.respond_to_auth_challenge(
             ClientId=pool.client_id,

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from constructs_lib.policy.documents import as_list
 from constructs_lib.policy.rule import Rule
 from constructs_lib.policy.view import Element, StackView, blocks
 
@@ -21,14 +22,8 @@ POLICY_ATTRIBUTES: tuple[str, ...] = ("policy", "assume_role_policy", "policy_do
 _RENDERED_DOCUMENT = re.compile(r"^\$\{data\.aws_iam_policy_document\.[A-Za-z0-9_-]+\.(json|minified_json)\}$")
 
 
-def _as_list(value: object) -> list[object]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
 def _wildcards(actions: object) -> list[str]:
-    return [str(action) for action in _as_list(actions) if "*" in str(action)]
+    return [str(action) for action in as_list(actions) if "*" in str(action)]
 
 
 def _statement_problems(statement: Mapping[str, Any], where: str) -> Iterator[str]:
@@ -51,7 +46,7 @@ def _document_problems(document: object, where: str) -> Iterator[str]:
     if not isinstance(parsed, Mapping):
         yield f"{where} is not a literal JSON policy, so its actions cannot be checked (write it with json.dumps)"
         return
-    for index, statement in enumerate(_as_list(parsed.get("Statement"))):
+    for index, statement in enumerate(as_list(parsed.get("Statement"))):
         if isinstance(statement, Mapping):
             yield from _statement_problems(statement, f"{where} statement {statement.get('Sid') or index}")
 

@@ -8,43 +8,22 @@ for the topic's `aws_sns_topic_policy` and, in it, a Deny of `SNS:Publish` on th
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
+from constructs_lib.policy.documents import attached_statements, denies_without_tls
 from constructs_lib.policy.rule import Rule
 from constructs_lib.policy.view import Element, StackView
 
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _denies_plain_http(statement: Mapping[str, Any], topic_arn: str) -> bool:
-    if statement.get("Effect") != "Deny" or statement.get("Principal") not in ("*", {"AWS": "*"}):
-        return False
-    actions = {str(action).lower() for action in _as_list(statement.get("Action"))}
-    if not actions & {"sns:publish", "sns:*", "*"}:
-        return False
-    if topic_arn not in _as_list(statement.get("Resource")):
-        return False
-    secure = ((statement.get("Condition") or {}).get("Bool") or {}).get("aws:SecureTransport")
-    return str(secure).lower() == "false"
+_PUBLISHING = {"SNS:Publish", "sns:*", "*"}
 
 
 def check(element: Element, stack: StackView) -> Iterator[str]:
     if element.kind != "resource" or element.type != "aws_sns_topic":
         return
     topic_arn = f"${{aws_sns_topic.{element.name}.arn}}"
-    for other in stack.elements():
-        if other.kind != "resource" or other.type != "aws_sns_topic_policy" or other.config.get("arn") != topic_arn:
-            continue
-        try:
-            document = json.loads(str(other.config.get("policy")))
-        except ValueError:
-            continue
-        if any(_denies_plain_http(statement, topic_arn) for statement in _as_list(document.get("Statement"))):
-            return
+    statements = attached_statements(stack, policy_type="aws_sns_topic_policy", link="arn", target=topic_arn)
+    if any(denies_without_tls(statement, actions=_PUBLISHING, resources={topic_arn}) for statement in statements):
+        return
     yield (
         "the topic needs a policy denying SNS:Publish on it when aws:SecureTransport is false "
         "(an aws_sns_topic_policy with that Deny statement)"
