@@ -25,9 +25,6 @@ from tools.manifest import Manifest
 from tools.terraform import cli_env
 
 SANDBOX_STATE_BUCKET = "junokit-tfstate-sandbox"
-# The AWS provider builds its whole schema each time it starts (about 5 s of CPU, three to five starts per
-# command); a lazier Go garbage collector saves about a third of that for ~250 MB more memory per process.
-PROVIDER_GOGC = "400"
 
 
 class DeployError(RuntimeError):
@@ -64,7 +61,6 @@ class DeploySettings:
             # Relative to the parent of cdktf.out/ (see constructs_lib.state): workdir/terraform-state.
             JUNOKIT_STATE_DIR="terraform-state",
             JUNOKIT_OUTDIR=str(self.outdir),
-            GOGC=env.get("GOGC", PROVIDER_GOGC),
             # An emulator answers at once or not at all: an unsupported call fails fast instead of backing off
             # through the provider's default 25 attempts (minutes).
             AWS_MAX_ATTEMPTS=env.get("AWS_MAX_ATTEMPTS", "3"),

@@ -30,9 +30,8 @@ from tools.plan_stacks import (
     jobs_argument,
     plan_in,
     selected_stacks,
-    terraform_env,
 )
-from tools.terraform import TerraformSetupError
+from tools.terraform import TerraformSetupError, cli_env
 
 MARKER = "<!-- junokit-drift -->"
 """First line of the report; the drift workflow finds its issue by it (plus the environment)."""
@@ -306,7 +305,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     args = parser.parse_args(argv)
     try:
         stacks = selected_stacks(args.outdir, args.stacks)
-        env = terraform_env(os.environ if environ is None else environ)
+        env = cli_env(os.environ if environ is None else environ)
     except (ManifestError, TerraformSetupError) as error:
         print(f"drift: error: {error}", file=sys.stderr)
         return 2

@@ -28,7 +28,6 @@ from pathlib import Path
 
 from constructs_lib.config import PROJECT_ROOT
 from tools import plan_review, speculative_state
-from tools.deploy import PROVIDER_GOGC
 from tools.manifest import Manifest, ManifestError, StackInfo
 from tools.terraform import TerraformSetupError, cli_env
 
@@ -203,7 +202,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
         if args.list:
             print(" ".join(stack.stack_id for stack in stacks))
             return 0
-        env = terraform_env(os.environ if environ is None else environ)
+        env = cli_env(os.environ if environ is None else environ)
     except (ManifestError, TerraformSetupError) as error:
         print(f"plan stacks: error: {error}", file=sys.stderr)
         return 2
@@ -271,13 +270,6 @@ def selected_stacks(outdir: Path, names: Sequence[str]) -> list[StackInfo]:
     if unknown:
         raise ManifestError(f"no stack {unknown[0]!r} in {outdir} (stacks: {', '.join(s.stack_id for s in stacks)})")
     return [stack for stack in stacks if stack.stack_id in names] if names else stacks
-
-
-def terraform_env(environ: Mapping[str, str]) -> dict[str, str]:
-    """What Terraform runs with: the provider mirror, and the provider's lazier garbage collector."""
-    env = cli_env(environ)
-    env.setdefault("GOGC", PROVIDER_GOGC)
-    return env
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from stacks.app import STACK_TYPES, build_app
 from tools import drift, plan_review, plan_stacks, speculative_state
 from tools.deploy import Run, Terraform, run_graph
 from tools.manifest import Manifest
+from tools.terraform import cli_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 
@@ -143,7 +144,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
     )
     assert retagged.read_text() != DEFAULT_CONFIG_FILE.read_text()
     with Emulator() as emulator:
-        env = emulator.env(plan_stacks.terraform_env(os.environ))
+        env = emulator.env(cli_env(os.environ))
         # Every variant is synthesized directly under `root`, so all of them use the state in root/state.
         environ = {"JUNOKIT_STATE_DIR": "state", "JUNOKIT_AWS_ENDPOINT": env["JUNOKIT_AWS_ENDPOINT"]}
         applied = _synth(root / "applied", environ)
