@@ -11,6 +11,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,6 +124,34 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         name: Synth(Path(tempfile.mkdtemp(prefix=f"junokit-{name}-")), eager=_SYNTH_FIXTURES[name])
         for name in sorted(wanted)
     }
+
+
+# Report sections a test module adds for the end of the run (title, lines); in xdist, each worker's reach the
+# controller through `workeroutput`, which is what prints the terminal summary.
+_SECTIONS = pytest.StashKey[list[tuple[str, list[str]]]]()
+_WORKER_SECTIONS = "junokit_sections"
+
+
+def add_summary_section(config: pytest.Config, title: str, lines: list[str]) -> None:
+    """Print `lines` under `title` in the terminal summary, whatever the capture mode and with or without xdist."""
+    if hasattr(config, "workeroutput"):
+        config.workeroutput.setdefault(_WORKER_SECTIONS, []).append((title, lines))
+    else:
+        config.stash.setdefault(_SECTIONS, []).append((title, lines))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """xdist: keep the sections a worker reported."""
+    for title, lines in getattr(node, "workeroutput", {}).get(_WORKER_SECTIONS, []):
+        node.config.stash.setdefault(_SECTIONS, []).append((title, list(lines)))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    for title, lines in config.stash.get(_SECTIONS, []):
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

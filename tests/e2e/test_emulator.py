@@ -30,6 +30,7 @@ from stacks.api.contract import ApiOutputs  # noqa: E402  (after register_assert
 from stacks.app import STACK_TYPES  # noqa: E402  (after register_assert_rewrite)
 from stacks.data.contract import DataOutputs  # noqa: E402  (after register_assert_rewrite)
 from stacks.identity.contract import IdentityOutputs  # noqa: E402  (after register_assert_rewrite)
+from tests.conftest import add_summary_section  # noqa: E402  (after register_assert_rewrite)
 from tests.e2e.browser import WEB_APP_PAGE, Chromium, PageServer  # noqa: E402  (after register_assert_rewrite)
 from tests.e2e.checks import CHECKS, Check  # noqa: E402  (after register_assert_rewrite)
 from tests.e2e.harness import LOCK_STACK, EndToEnd  # noqa: E402  (after register_assert_rewrite)
@@ -48,43 +49,44 @@ CHECK_CASES = [(stack, check) for stack in STACKS for check in CHECKS.get(stack,
 
 
 class _Summary:
-    """Prints the e2e timings and the emulator gaps after the test session, whatever the capture mode."""
+    """The e2e timings and the emulator gaps, for the terminal summary (`add_summary_section`)."""
 
     def __init__(self, run: EndToEnd) -> None:
         self.run = run
         self.total = 0.0
         self.smoke: list[str] = []
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        terminalreporter.section("junokit e2e on the AWS emulator (moto server)")
-        for line in self.run.timing_lines():
-            terminalreporter.write_line(line)
-        terminalreporter.write_line(
-            f"e2e wall time: {self.total:.1f} s (emulator process CPU: {self.run.emulator.cpu_seconds:.1f} s)"
-        )
+    def lines(self) -> list[str]:
+        lines = [
+            *self.run.timing_lines(),
+            f"e2e wall time: {self.total:.1f} s (emulator process CPU: {self.run.emulator.cpu_seconds:.1f} s)",
+        ]
         if self.smoke:
-            terminalreporter.write_line("make smoke's walk on the deployed dev stacks:")
-            for line in self.smoke:
-                terminalreporter.write_line(f"  {line}")
-        terminalreporter.write_line("emulator gaps (resource: gap; handling):")
-        for resource, gap, handling in EMULATOR_GAPS:
-            terminalreporter.write_line(f"- {resource}: {gap}; {handling}")
+            lines.append("make smoke's walk on the deployed dev stacks:")
+            lines.extend(f"  {line}" for line in self.smoke)
+        lines.append("emulator gaps (resource: gap; handling):")
+        lines.extend(f"- {resource}: {gap}; {handling}" for resource, gap, handling in EMULATOR_GAPS)
+        return lines
 
 
 @pytest.fixture(scope="module")
 def e2e(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EndToEnd]:
     started = time.monotonic()
-    with Emulator() as emulator:
-        run = EndToEnd(emulator=emulator, workdir=tmp_path_factory.mktemp("e2e"))
-        run.phase_seconds["emulator start"] = time.monotonic() - started
-        summary = _Summary(run)
-        request.config.pluginmanager.register(summary, "junokit-e2e-summary")
-        run.smoke_lines = summary.smoke  # type: ignore[attr-defined]
-        try:
-            run.deploy()
-            yield run
-        finally:
-            summary.total = time.monotonic() - started
+    summary: _Summary | None = None
+    try:
+        with Emulator() as emulator:
+            run = EndToEnd(emulator=emulator, workdir=tmp_path_factory.mktemp("e2e"))
+            run.phase_seconds["emulator start"] = time.monotonic() - started
+            summary = _Summary(run)
+            run.smoke_lines = summary.smoke  # type: ignore[attr-defined]
+            try:
+                run.deploy()
+                yield run
+            finally:
+                summary.total = time.monotonic() - started
+    finally:
+        if summary is not None:
+            add_summary_section(request.config, "junokit e2e on the AWS emulator (moto server)", summary.lines())
 
 
 def _applied(e2e: EndToEnd, stack: str) -> None:
