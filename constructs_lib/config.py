@@ -37,6 +37,10 @@ class ConfigError(ValueError):
     """Bad configuration; the message is one line meant for the operator."""
 
 
+EMULATOR_ACCOUNT_ID = "123456789012"
+"""The account the local emulator (moto server) answers as; stacks synthesized for an emulator refuse any other."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class BackendConfig:
     """Where each stack keeps its state: one state per environment and stack."""
@@ -175,7 +179,10 @@ class EnvironmentConfig:
     api: ApiSettings = field(default_factory=ApiSettings)
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     aws_endpoint: str = ""
-    """Send every AWS call (provider and S3 backend) to this URL, e.g. a local emulator. Empty: AWS."""
+    """Send every AWS call (provider and S3 backend) to this URL, e.g. a local emulator. Empty: AWS.
+
+    The S3 backend and remote-state reads name it; the AWS provider gets it from `AWS_ENDPOINT_URL` at run time and
+    refuses any account but `EMULATOR_ACCOUNT_ID` (see `constructs_lib.stack.aws_provider`)."""
 
     @property
     def is_prod(self) -> bool:

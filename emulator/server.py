@@ -4,8 +4,9 @@
 It serves HTTPS with a certificate from a CA made for this run (`Emulator.tls.ca_bundle`, see
 `emulator.tls`), so the state bucket's TLS-only policy is enforced there as on AWS and a client can
 verify the emulator instead of skipping the check (`AWS_CA_BUNDLE`).
-`Emulator.env()` is what a Terraform or cdktf process needs to talk to it: dummy credentials, plus
-`JUNOKIT_AWS_ENDPOINT`, which makes the config point every stack's AWS provider and S3 backend there.
+`Emulator.env()` is what a Terraform or cdktf process needs to talk to it: dummy credentials,
+`JUNOKIT_AWS_ENDPOINT`, which makes the config point every stack's S3 backend there and fit its AWS provider for
+it, and `AWS_ENDPOINT_URL`, where the AWS provider (like any AWS SDK) then sends every call.
 Nothing outside 127.0.0.1 is contacted: `env()` also routes every non-loopback HTTP(S) request through
 `EgressTrap`, a loopback proxy that refuses it and records the host, so a missed endpoint shows up as
 `Emulator.egress` instead of a silent call to real AWS.
@@ -30,6 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from constructs_lib.config import EMULATOR_ACCOUNT_ID
 from emulator.tls import TlsFiles, make_certificates
 
 HOST = "127.0.0.1"
@@ -162,7 +164,9 @@ class Emulator:
         }
         env.update(CREDENTIALS)
         env["AWS_DEFAULT_REGION"] = env["AWS_REGION"] = self.region
-        env["JUNOKIT_AWS_ENDPOINT"] = self.url
+        # The synth reads the first (backend, remote state); the AWS provider reads the second (see
+        # constructs_lib.stack.aws_provider), and so would any AWS SDK or the AWS CLI.
+        env["JUNOKIT_AWS_ENDPOINT"] = env["AWS_ENDPOINT_URL"] = self.url
         if self.tls:
             # Terraform (provider and s3 backend), boto3 and the AWS CLI verify the emulator against its CA.
             env["AWS_CA_BUNDLE"] = str(self.tls.ca_bundle)
@@ -227,6 +231,8 @@ class Emulator:
                 "MOTO_IAM_LOAD_MANAGED_POLICIES": "true" if self.managed_policies else "",
                 # moto would add permissive CORS headers to every response, hiding the API's own CORS.
                 "MOTO_DISABLE_GLOBAL_CORS": "true",
+                # The only account the stacks synthesized for an emulator accept (moto's default, made explicit).
+                "MOTO_ACCOUNT_ID": EMULATOR_ACCOUNT_ID,
                 # For the functions it runs (emulator/lambda_invoke.py): its certificate, a scratch folder,
                 # and the egress trap for anything not on loopback.
                 "JUNOKIT_EMULATOR_CA": str(self.tls.ca_bundle),

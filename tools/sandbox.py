@@ -115,7 +115,7 @@ def operator_instructions(emulator: Emulator, settings: DeploySettings, config: 
     return "\n".join(
         [
             "running; the emulator's certificate is signed by a CA made for this run. In another shell:",
-            f"   export AWS_CA_BUNDLE={emulator.tls.ca_bundle} AWS_ACCESS_KEY_ID=testing "
+            f"   export AWS_ENDPOINT_URL={emulator.url} AWS_CA_BUNDLE={emulator.tls.ca_bundle} AWS_ACCESS_KEY_ID=testing "
             f"AWS_SECRET_ACCESS_KEY=testing AWS_REGION={config.region}",
             f"   aws --endpoint-url {emulator.url} dynamodb list-tables",
             f'   make set-secrets SECRETS_ARGS="--endpoint-url {emulator.url}"',

@@ -127,7 +127,9 @@ def test_the_sandbox_publishes_its_ca_and_prints_how_to_trust_it(tmp_path: Path)
         output = collected.wait_for("Ctrl-C (or SIGTERM")
         ca = workdir / "tls" / "emulator-ca.pem"
         assert ca.read_text().startswith("-----BEGIN CERTIFICATE-----")
-        assert f"export AWS_CA_BUNDLE={ca} " in output
+        assert re.search(
+            rf"export AWS_ENDPOINT_URL=https://127\.0\.0\.1:\d+ AWS_CA_BUNDLE={re.escape(str(ca))} ", output
+        )
         assert re.search(r'make set-secrets SECRETS_ARGS="--endpoint-url https://127\.0\.0\.1:\d+"', output)
         assert "--no-verify" not in output
         assert oct((workdir / "tls" / "emulator-key.pem").stat().st_mode & 0o777) == "0o600"

@@ -4,14 +4,12 @@ per-IP rate rule guard the stage."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import pytest
 from cdktf import TerraformStack, Testing
 
 from constructs_lib.config import ENVIRONMENTS, ConfigError, load_config
-from constructs_lib.stack import EMULATED_SERVICES
 from stacks.api.stack import ApiStack
 from stacks.api.waf import MANAGED_RULE_GROUPS, RATE_RULE_NAME, ApiWebAcl, ApiWebAclProps
 from tests.support import build, config_for, only_resource, resources, synth
@@ -98,16 +96,6 @@ def test_every_inspected_request_is_logged_without_the_token(prod_waf: str) -> N
     assert logging["resource_arn"] == f"${{{WEB_ACL}.{acl_id}.arn}}"
     assert logging["log_destination_configs"] == [f"${{aws_cloudwatch_log_group.{group_id}.arn}}"]
     assert logging["redacted_fields"] == [{"single_header": {"name": "authorization"}}]
-
-
-def test_the_emulator_endpoint_covers_wafv2() -> None:
-    assert "wafv2" in EMULATED_SERVICES
-    config = config_for("dev", JUNOKIT_AWS_ENDPOINT="https://127.0.0.1:4566")
-    stack = ApiStack(
-        Testing.app(), config=dataclasses.replace(config, api=dataclasses.replace(config.api, waf_enabled=True))
-    )
-    [endpoints] = json.loads(synth(stack))["provider"]["aws"][0]["endpoints"]
-    assert endpoints["wafv2"] == "https://127.0.0.1:4566"
 
 
 def test_a_rate_limit_below_100_is_refused() -> None:
