@@ -108,8 +108,14 @@ _EARLY = pytest.StashKey[dict[str, Synth]]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that wait for the naive synth run last, giving it the whole session to finish in the background."""
-    items.sort(key=lambda item: "naive" in getattr(item, "fixturenames", ()))
+    """Modules that deploy to the emulator (`e2e`) run first, and tests that wait for the naive synth last.
+
+    The deploying modules take minutes each on one worker (xdist hands out whole files, in this order, as
+    `--no-loadscope-reorder` keeps it): started late, either would be the run's tail. The naive synth gets the
+    whole session to finish in the background.
+    """
+    deploying = {item.path for item in items if item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: (item.path not in deploying, "naive" in getattr(item, "fixturenames", ())))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -8,7 +8,7 @@ state written. Changes made by hand through the API
 are found by the drift check down to the attribute, and gone after an apply.
 
 One deployment (five applies) serves every case. A Terraform plan starts the AWS provider three times and an apply
-four (~2.5 s of CPU each), so each case plans only the stacks it needs: the drift fix is applied and re-checked
+four (~1.5 s of CPU each), so each case plans only the stacks it needs: the drift fix is applied and re-checked
 on the two drifted stacks only.
 """
 
