@@ -33,9 +33,9 @@ from tools.terraform import TerraformSetupError, cli_env
 
 _TAIL_LINES = 25
 DEFAULT_JOBS = 5
-"""Stacks planned at once: one environment's five. Planning is CPU-bound in the provider (about 7 s per stack), but
+"""Stacks planned at once: one environment's five. Planning is mostly CPU in the provider (6-8 s per stack), but
 the monitoring stack's plan also waits 5 s in the provider's budget read, which overlaps with the others' work only
-if it starts with them: on 2 cores, one environment took 24.2 s with 5 at once, 27.5 s with 4, 40.2 s with 1."""
+if it starts with them: on 2 cores, one environment took 22 s with 5 at once, 66 s with 1 (README)."""
 PLAN_FLAGS = ("-input=false", "-no-color", "-lock-timeout=300s", "-out=tfplan")
 
 
