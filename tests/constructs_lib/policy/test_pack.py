@@ -70,11 +70,14 @@ def test_main_prints_one_line_per_violation_exits_1_and_writes_nothing(
 
 def test_main_refuses_even_when_cdktf_is_told_to_continue(tmp_path: Path) -> None:
     # The cdktf CLI sets this so cdktf writes the stacks and leaves the annotations to the CLI; main.py must still
-    # refuse. A fresh process, because cdktf's runtime reads the variable only when it starts.
+    # refuse. A fresh process, because cdktf's runtime reads the variable only when it starts. It imports this
+    # module (and so the provider's bindings) only inside the build, after main.main has installed the synth
+    # speed-ups: imported first, the whole provider package loads (about 19 s).
     outdir = tmp_path / "out"
     script = (
-        "import sys, main; from tests.constructs_lib.policy.test_pack import _with_unbounded_logs; "
-        f"sys.exit(main.main({{'JUNOKIT_ENV': 'dev', 'JUNOKIT_OUTDIR': {str(outdir)!r}}}, build=_with_unbounded_logs))"
+        "import importlib, sys, main; "
+        "build = lambda *a: importlib.import_module('tests.constructs_lib.policy.test_pack')._with_unbounded_logs(*a); "
+        f"sys.exit(main.main({{'JUNOKIT_ENV': 'dev', 'JUNOKIT_OUTDIR': {str(outdir)!r}}}, build=build))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
