@@ -2,9 +2,10 @@
 
     python -m tools.drift [--outdir cdktf.out] [--plans build/drift] [--summary FILE] [--jobs N] [STACK ...]
 
-For each synthesized stack but bootstrap, up to N at once: `terraform init`, `terraform plan -refresh-only
--detailed-exitcode -out`, and for a stack with drift `terraform show -json`, whose `resource_drift` lists each
-resource as Terraform last recorded it and as AWS has it now. Nothing is applied and no state is written.
+For each synthesized stack but bootstrap, up to N at once (sharing the CPU as `tools.plan_stacks` does):
+`terraform init`, `terraform plan -refresh-only -detailed-exitcode -out`, and for a stack with drift
+`terraform show -json`, whose `resource_drift` lists each resource as Terraform last recorded it and as AWS has
+it now. Nothing is applied and no state is written.
 The report is Markdown in the plan review's format (one section per stack, each drifted resource with its
 changed attributes, before → now; sensitive values masked). Exit status: 0 no drift, 2 drift, 1 a stack
 could not be checked (whatever else was found), 2 also for bad input (with a one-line error).
@@ -28,6 +29,7 @@ from tools.plan_stacks import (
     DEFAULT_JOBS,
     Outcome,
     jobs_argument,
+    niceness,
     plan_in,
     selected_stacks,
 )
@@ -310,9 +312,17 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
         print(f"drift: error: {error}", file=sys.stderr)
         return 2
     print(f"drift: checking {', '.join(s.stack_id for s in stacks)}", file=sys.stderr)
+    nice = niceness(stacks, jobs=args.jobs)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = [
-            pool.submit(plan_in, stack.directory, env, stack=stack.stack_id, extra=("-refresh-only",))
+            pool.submit(
+                plan_in,
+                stack.directory,
+                env,
+                stack=stack.stack_id,
+                extra=("-refresh-only",),
+                niceness=nice[stack.stack_id],
+            )
             for stack in stacks
         ]
         results = [_drift_of(future.result(), args.plans) for future in futures]
