@@ -38,7 +38,7 @@ _TAIL_LINES = 25
 DEFAULT_JOBS = 5
 """Stacks planned at once: one environment's five. Planning is mostly CPU in the provider (6-8 s per stack), but
 the monitoring stack's plan also waits 5 s in the provider's budget read, which overlaps with the others' work only
-if it starts with them (README, Plans in pull requests: the figures)."""
+if it starts with them (README, Plan review: Concurrent, has the figures)."""
 PLAN_FLAGS = ("-input=false", "-no-color", "-lock-timeout=300s", "-out=tfplan")
 DELAYED_READS = frozenset({"aws_budgets_budget"})
 """Resource types the AWS provider reads only after a fixed wait, on AWS as on the emulator: a budget 5 s after
