@@ -22,7 +22,7 @@ from pathlib import Path
 
 from constructs_lib.config import PROJECT_ROOT, EnvironmentConfig, load_config
 from tools.manifest import Manifest
-from tools.terraform import cli_env
+from tools.terraform import cli_env, needs_init, run_init
 
 SANDBOX_STATE_BUCKET = "junokit-tfstate-sandbox"
 
@@ -153,7 +153,6 @@ class Terraform:
         self.timeout = timeout
         self.runs: list[Run] = []
         self._lock = threading.Lock()
-        self._initialized: set[str] = set()
 
     def directory(self, stack_id: str) -> Path:
         return self.manifest.stacks[stack_id].directory
@@ -195,13 +194,15 @@ class Terraform:
         return run
 
     def init(self, stack_id: str) -> Run:
-        result = self.run(stack_id, "init", "init", "-input=false", "-no-color")
-        if result.ok:
-            self._initialized.add(stack_id)
-        return result
+        return run_init(
+            self.directory(stack_id),
+            lambda: self.run(stack_id, "init", "init", "-input=false", "-no-color"),
+            lambda run: run.ok,
+        )
 
     def _ensure_init(self, stack_id: str) -> Run | None:
-        if stack_id in self._initialized:
+        """Init unless the stack's folder is initialized for this configuration (`tools.terraform.needs_init`)."""
+        if not needs_init(self.directory(stack_id)):
             return None
         result = self.init(stack_id)
         return None if result.ok else result

@@ -23,7 +23,7 @@ from constructs_lib.config import PROJECT_ROOT, ConfigError, EnvironmentConfig, 
 from constructs_lib.contract import StackName
 from stacks.api.contract import ApiOutputs
 from stacks.identity.contract import IdentityOutputs
-from tools.terraform import TerraformSetupError, cli_env
+from tools.terraform import TerraformSetupError, cli_env, needs_init, run_init
 
 # Variable -> (stack, output) it is read from. NEXT_PUBLIC_REGION comes from the config instead.
 FROM_OUTPUTS: dict[str, tuple[StackName, str]] = {
@@ -60,9 +60,14 @@ def stack_outputs(stack_dir: Path, run: Runner) -> dict[str, object]:
     """The outputs of the stack synthesized in `stack_dir`, from its state through its own backend block."""
     if not (stack_dir / "cdk.tf.json").is_file():
         raise FrontendEnvError(f"{stack_dir} has no synthesized stack: run `make synth` for this environment first")
-    init = run(["terraform", "init", "-input=false", "-no-color"], stack_dir)
-    if init.returncode != 0:
-        raise FrontendEnvError(f"terraform init failed in {stack_dir}: {_last_line(init.stderr or init.stdout)}")
+    if needs_init(stack_dir):
+        init = run_init(
+            stack_dir,
+            lambda: run(["terraform", "init", "-input=false", "-no-color"], stack_dir),
+            lambda done: done.returncode == 0,
+        )
+        if init.returncode != 0:
+            raise FrontendEnvError(f"terraform init failed in {stack_dir}: {_last_line(init.stderr or init.stdout)}")
     output = run(["terraform", "output", "-json", "-no-color"], stack_dir)
     if output.returncode != 0:
         raise FrontendEnvError(f"terraform output failed in {stack_dir}: {_last_line(output.stderr or output.stdout)}")

@@ -32,7 +32,7 @@ from pathlib import Path
 from constructs_lib.config import PROJECT_ROOT
 from tools import plan_review, speculative_state
 from tools.manifest import Manifest, ManifestError, StackInfo
-from tools.terraform import TerraformSetupError, cli_env
+from tools.terraform import TerraformSetupError, cli_env, needs_init, run_init
 
 _TAIL_LINES = 25
 DEFAULT_JOBS = 5
@@ -123,7 +123,8 @@ def plan_in(
     extra: Sequence[str] = (),
     niceness: int = 0,
 ) -> Outcome:
-    """`init` (unless told not to), `plan -detailed-exitcode -out`, and `show -json` if the plan has changes.
+    """`init` (unless told not to, or done for this configuration already: `tools.terraform.needs_init`),
+    `plan -detailed-exitcode -out`, and `show -json` if the plan has changes.
 
     A plan without changes needs no `show` (which starts the provider once more): nothing to review.
     `niceness`: `nice -n` for each of those commands (0: as this process).
@@ -136,8 +137,12 @@ def plan_in(
 def _plan_in(
     directory: Path, env: Mapping[str, str], *, stack: str, init: bool, extra: Sequence[str], niceness: int
 ) -> Outcome:
-    if init:
-        result = _run(["terraform", "init", "-input=false", "-no-color"], directory, env, niceness=niceness)
+    if init and needs_init(directory):
+        result = run_init(
+            directory,
+            lambda: _run(["terraform", "init", "-input=false", "-no-color"], directory, env, niceness=niceness),
+            lambda done: done.returncode == 0,
+        )
         if result.returncode != 0:
             return Outcome(stack=stack, error=_tail(result), plan_status=result.returncode)
     result = _run(["terraform", "plan", "-detailed-exitcode", *PLAN_FLAGS, *extra], directory, env, niceness=niceness)

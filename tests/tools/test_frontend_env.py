@@ -41,6 +41,8 @@ class FakeTerraform:
         if self.fail and self.fail == args[1]:
             return subprocess.CompletedProcess(args, 1, "", "\nError: Backend initialization required\n\n")
         if args[1] == "init":
+            (cwd / ".terraform").mkdir(exist_ok=True)  # what an init leaves behind
+            (cwd / ".terraform.lock.hcl").write_text('provider "registry.terraform.io/hashicorp/aws" {}\n')
             return subprocess.CompletedProcess(args, 0, "Terraform has been successfully initialized!", "")
         values = self.outputs.get(cwd.name, {})
         document = {name: {"sensitive": False, "type": "string", "value": value} for name, value in values.items()}
@@ -75,6 +77,15 @@ def test_reads_each_stack_once_through_terraform(outdir: Path, tmp_path: Path) -
         ("junokit-dev-api", "init"),
         ("junokit-dev-api", "output"),
     ]
+
+
+def test_a_stack_folder_initialized_for_this_configuration_is_not_initialized_again(
+    outdir: Path, tmp_path: Path
+) -> None:
+    run(outdir, tmp_path / "frontend.env", FakeTerraform(OUTPUTS))
+    again = FakeTerraform(OUTPUTS)
+    assert run(outdir, tmp_path / "frontend.env", again) == 0
+    assert again.calls == [("junokit-dev-identity", "output"), ("junokit-dev-api", "output")]
 
 
 def test_region_comes_from_the_config(outdir: Path, tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from stacks.app import STACK_TYPES, build_app
 from tools import drift, plan_review, plan_stacks, speculative_state
 from tools.deploy import Run, Terraform, run_graph
 from tools.manifest import Manifest
-from tools.terraform import cli_env
+from tools.terraform import INIT_RECORD, cli_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 
@@ -112,9 +112,12 @@ class Deployment:
     states_before: dict[str, bytes]
     states_after_chained: dict[str, bytes]
     chained_dir: Path
+    inits: dict[str, int]
+    """Each applied stack's init record (`tools.terraform.INIT_RECORD`), by mtime in ns, right after the applies."""
     drifted: Planned | None = None
     reconciled: dict[str, Run] | None = None
     clean: Planned | None = None
+    inits_at_end: dict[str, int] | None = None
 
 
 def _apply_all(outdir: Path, env: dict[str, str], only: tuple[str, ...] = ()) -> dict[str, Run]:
@@ -128,6 +131,10 @@ def _apply_all(outdir: Path, env: dict[str, str], only: tuple[str, ...] = ()) ->
         if name in picked
     }
     return run_graph({name: functools.partial(terraform.apply, name) for name in graph}, graph, workers=3)
+
+
+def _init_records(outdir: Path) -> dict[str, int]:
+    return {path.parent.parent.name: path.stat().st_mtime_ns for path in sorted(outdir.glob(f"stacks/*/{INIT_RECORD}"))}
 
 
 def _states(root: Path) -> dict[str, bytes]:
@@ -171,6 +178,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
             states_before=before,
             states_after_chained=_states(root),
             chained_dir=chained,
+            inits=_init_records(applied),
         )
         # By hand, through the API: point-in-time recovery off, the function's memory doubled.
         emulator.client("dynamodb").update_continuous_backups(
@@ -181,7 +189,15 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
         # Only the two drifted stacks are applied and checked again: the others were just reported clean.
         reconciled = _apply_all(applied, env, DRIFTED)
         clean = _drift(applied, env, "drift-after-apply", *DRIFTED)
-        return Deployment(**{**deployment.__dict__, "drifted": drifted, "reconciled": reconciled, "clean": clean})
+        return Deployment(
+            **{
+                **deployment.__dict__,
+                "drifted": drifted,
+                "reconciled": reconciled,
+                "clean": clean,
+                "inits_at_end": _init_records(applied),
+            }
+        )
 
 
 @pytest.fixture(scope="module")
@@ -417,3 +433,11 @@ def test_after_an_apply_there_is_no_drift_and_exit_0(deployment: Deployment) -> 
     ]
     assert deployment.clean.status == 0, deployment.clean.summary
     assert "No drift: every resource matches the last apply." in deployment.clean.summary
+
+
+@pytest.mark.e2e  # the applied stacks' folders, after the drift checks and the apply that fixed the drift
+def test_drift_and_the_fix_reuse_the_init_of_the_first_apply(deployment: Deployment) -> None:
+    """Each stack folder is initialized once: the drift checks and the later apply find it initialized for the same
+    configuration and run no `terraform init` of their own (which would write its record again)."""
+    assert sorted(deployment.inits) == sorted(f"junokit-dev-{stack}" for stack in STACK_TYPES)
+    assert deployment.inits_at_end == deployment.inits
