@@ -18,6 +18,29 @@ import pytest
 import fastsynth
 from constructs_lib.config import PROJECT_ROOT
 
+# The run's temporary folder; xdist workers inherit it (and TMPDIR) with the environment.
+RUN_TMPDIR = "JUNOKIT_TESTS_TMPDIR"
+
+
+def _own_tmpdir() -> tuple[str, str | None] | None:
+    """Give every process the tests start one temporary folder, which `pytest_unconfigure` removes.
+
+    cdktf's `Testing.app()` makes a folder in the temporary directory for every app and never removes it (about
+    200 a run), and Chromium leaves its singleton-socket folder. With TMPDIR pointing here, the jsii kernel,
+    Terraform, the emulator, Chromium and the xdist workers write there instead; this process keeps its own
+    temporary directory (pytest's `tmp_path` folders, kept for the last three runs, among them). Returns the folder
+    and TMPDIR before it, or None in a worker, whose TMPDIR already is the run's folder.
+    """
+    if RUN_TMPDIR in os.environ:
+        return None
+    tempfile.gettempdir()  # fixed now, before TMPDIR changes
+    folder, before = tempfile.mkdtemp(prefix="junokit-tests-"), os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = os.environ[RUN_TMPDIR] = folder
+    return folder, before
+
+
+# Before the kernel starts (below), so that it writes there too.
+_OWN_TMPDIR = _own_tmpdir()
 # jsii prints a banner on every start under Node 20; it says nothing about the tests' output.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 # Before any test module imports cdktf: the kernel starts while the test modules import the bindings.
@@ -158,6 +181,18 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section(title)
         for line in lines:
             terminalreporter.write_line(line)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _OWN_TMPDIR is None:
+        return
+    folder, before = _OWN_TMPDIR
+    shutil.rmtree(folder, ignore_errors=True)
+    os.environ.pop(RUN_TMPDIR, None)
+    if before is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = before
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
