@@ -1,5 +1,5 @@
 """A test run leaves nothing in the temporary directory: what its processes write there goes into one folder
-(`tests/conftest.py`, pytest_configure), which the run removes at its end."""
+(made when `tests/conftest.py` is imported, before the jsii kernel starts), which the run removes at its end."""
 
 from __future__ import annotations
 
