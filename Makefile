@@ -47,6 +47,7 @@ node_modules/.installed: package-lock.json
 build/terraform.rc: $(VENV)/.runtime tools/terraform.py
 	@$(PY) -m tools.terraform check
 	@$(PY) -m tools.terraform cli-config $@ >/dev/null
+	@touch $@
 
 synth: runtime ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.out/stacks/
 	$(PY) main.py
