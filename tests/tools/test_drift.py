@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support import make
 from tools import drift, plan_review, plan_stacks
 from tools.speculative_state import Assumption
 
@@ -145,16 +147,17 @@ def test_no_drift_is_0_and_a_stack_not_checked_is_1_whatever_else_drifted() -> N
     assert "### x: not checked\n\n```text\nboom\n```" in drift.report(broken, title="Drift: dev")
 
 
-@pytest.mark.parametrize("tool", [drift.main, plan_stacks.main])
-def test_a_bad_jobs_value_is_one_line_and_exit_2(tool: Any, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("tool", "status"), [(drift.main, 1), (plan_stacks.main, 2)])
+def test_a_bad_jobs_value_is_one_line_and_an_error(tool: Any, status: int, capsys: pytest.CaptureFixture[str]) -> None:
+    """An error, which for drift is 1: its 2 means drift."""
     with pytest.raises(SystemExit) as exited:
         tool(["--jobs", "0"])
-    assert exited.value.code == 2
+    assert exited.value.code == status
     assert "invalid jobs '0' (allowed: a whole number from 1 to 16)" in capsys.readouterr().err.splitlines()[-1]
 
 
-def test_drift_without_a_synth_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert drift.main(["--outdir", str(tmp_path)]) == 2
+def test_drift_without_a_synth_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert drift.main(["--outdir", str(tmp_path)]) == 1
     assert (
         capsys.readouterr().err
         == f"drift: error: {tmp_path / 'manifest.json'} not found; synthesize first (make synth)\n"
@@ -176,3 +179,24 @@ def test_a_speculative_plan_is_marked_in_the_review_with_the_outputs_it_assumed(
         in text
     )
     assert "### junokit-dev-data\n\nNo changes." in text
+
+
+def test_make_drift_exits_1_for_an_error_where_make_alone_would_exit_2(tmp_path: Path) -> None:
+    """GNU make exits 2 for any failed recipe; `make drift` passes on tools.drift's 1 (and a failed synth's, as 1).
+    Its 0 and 2 against deployed stacks: tests/tools/test_plan_review.py. Every run checks `out`, which holds
+    nothing but what the one good synth writes, so a run that goes too far stops there (and calls no AWS)."""
+    out, report = tmp_path / "out", tmp_path / "report.md"
+    env = {**os.environ, "JUNOKIT_OUTDIR": str(out)}
+    checks = (f"DRIFT_ARGS=--outdir {out} junokit-dev-nope", f"DRIFT_REPORT={report}")
+    unknown = make("drift", *checks, env={**env, "JUNOKIT_ENV": "nope"})
+    assert unknown.returncode == 1, unknown.stderr
+    assert "junokit: error: environment 'nope' is not allowed (allowed: dev, staging, prod, all)" in unknown.stderr
+    assert "drift:" not in unknown.stderr, "drift ran after the synth failed"
+    shown = make("-n", "drift", *checks, env=env)  # a dry run only prints
+    assert shown.returncode == 0 and "-m tools.drift" in shown.stdout, shown.stdout + shown.stderr
+    assert "drift:" not in shown.stderr and not out.exists()
+    no_stack = make("drift", *checks, env=env)
+    assert no_stack.returncode == 1, no_stack.stderr
+    assert no_stack.stderr.splitlines()[-1].startswith("drift: error: no stack 'junokit-dev-nope' in "), no_stack.stderr
+    assert sorted(path.name for path in (out / "stacks").iterdir()) == [f"junokit-dev-{s}" for s in sorted(STACKS)]
+    assert not report.exists()

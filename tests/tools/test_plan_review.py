@@ -5,7 +5,7 @@ must be flagged at the top of the summary and fail, unless explicitly allowed; a
 planned must be reported and fail. A chained change (a new data-stack output that the api stack reads) is
 planned in one go, concurrently: the api stack speculatively, against the data stack's planned outputs, with no
 state written. Changes made by hand through the API
-are found by the drift check down to the attribute, and gone after an apply.
+are found by `make drift` down to the attribute (exit 2), and gone after an apply (exit 0).
 
 One deployment (five applies) serves every case. A Terraform plan starts the AWS provider three times and an apply
 four (~1.5 s of CPU each), so each case plans only the stacks it needs: the drift fix is applied and re-checked
@@ -31,6 +31,7 @@ from constructs_lib.config import DEFAULT_CONFIG_FILE, load_config
 from constructs_lib.contract import StackName
 from emulator.server import Emulator
 from stacks.app import STACK_TYPES, build_app
+from tests.support import make
 from tools import drift, plan_review, plan_stacks, speculative_state
 from tools.deploy import Run, Terraform, run_graph
 from tools.manifest import Manifest
@@ -100,9 +101,20 @@ def _plan_stacks(
     return Planned(status, (outdir / f"{name}.md").read_text(), outdir / name, time.monotonic() - started)
 
 
-def _drift(outdir: Path, env: dict[str, str], name: str, *stacks: str) -> Planned:
-    status = drift.main([*_written(outdir, name), "--title", "Drift: dev", *stacks], environ=env)
-    return Planned(status, (outdir / f"{name}.md").read_text(), outdir / name)
+def _make_drift(outdir: Path, env: dict[str, str], name: str, *stacks: str) -> Planned:
+    """`make drift`, checking the deployed stacks in `outdir`; what it synthesizes first goes to a folder of its own
+    (JUNOKIT_OUTDIR), so the stack folders keep the init of their apply."""
+    checked = " ".join(["--outdir", str(outdir), "--plans", str(outdir / name), *stacks])
+    report = outdir / f"{name}.md"
+    run = make(
+        "drift",
+        f"DRIFT_ARGS={checked}",
+        f"DRIFT_REPORT={report}",
+        env={**env, "JUNOKIT_OUTDIR": str(outdir.parent / f"{name}-synth")},
+    )
+    assert report.is_file(), run.stdout + run.stderr
+    assert run.stdout == report.read_text(), "make drift prints the report"
+    return Planned(run.returncode, report.read_text(), outdir / name)
 
 
 @dataclass(frozen=True)
@@ -185,10 +197,10 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
             TableName="junokit-user-context-dev", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False}
         )
         emulator.client("lambda").update_function_configuration(FunctionName="junokit-profile-dev", MemorySize=512)
-        drifted = _drift(applied, env, "drift")  # every stack, as `make drift` checks them
+        drifted = _make_drift(applied, env, "drift")  # every stack
         # Only the two drifted stacks are applied and checked again: the others were just reported clean.
         reconciled = _apply_all(applied, env, DRIFTED)
-        clean = _drift(applied, env, "drift-after-apply", *DRIFTED)
+        clean = _make_drift(applied, env, "drift-after-apply", *DRIFTED)
         return Deployment(
             **{
                 **deployment.__dict__,
