@@ -51,7 +51,7 @@ build/terraform.rc: $(VENV)/.runtime tools/terraform.py
 
 synth: runtime ## Synthesize the stacks of JUNOKIT_ENV (default dev) into cdktf.out/stacks/
 	$(PY) main.py
-	@ls cdktf.out/stacks
+	@ls "$${JUNOKIT_OUTDIR:-cdktf.out}/stacks"
 
 test: install lint chromium ## Run the whole test suite (lint and type checks first)
 	$(PY) -m pytest
