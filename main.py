@@ -10,13 +10,14 @@ cdktf.out/.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import fastsynth
 from constructs_lib.config import ENVIRONMENTS, PROJECT_ROOT, ConfigError, EnvironmentConfig, load_config
@@ -121,5 +122,18 @@ def main(environ: Mapping[str, str] = os.environ, *, build: AppBuilder | None = 
     return 0
 
 
+def exit_now(status: int) -> NoReturn:
+    """End the process once the synth is done, skipping the interpreter's teardown.
+
+    Tearing down the bindings' modules and objects costs ~0.1 s (a tenth of a synth) and does nothing a caller
+    can see: the output is on disk. What a normal exit does first still runs: the exit handlers (jsii's stops the
+    kernel, which removes its temporary folder) and the flush of stdout and stderr.
+    """
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())
