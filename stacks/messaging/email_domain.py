@@ -33,6 +33,7 @@ from constructs import Construct
 
 from constructs_lib import validation
 from constructs_lib.encrypted_topic import EncryptedTopic, EncryptedTopicProps, TopicPublisher
+from constructs_lib.moved import move_from
 
 DNS_TTL = 600
 """Seconds; short, so a mistyped record is corrected quickly."""
@@ -109,8 +110,8 @@ class EmailDomain(Construct):
         # The topic and its policy were plain resources of this construct (as `email` in the messaging stack)
         # before they moved into the encrypted topic: `moved` blocks from their former addresses keep the deployed
         # topic and its subscriptions instead of replacing them. Elsewhere the old address is unused: a no-op.
-        self.feedback_topic.move_from_id("aws_sns_topic.email_feedback-topic_7A4EF083")
-        self.feedback.policy.move_from_id("aws_sns_topic_policy.email_feedback-topic-policy_B9455B94")
+        move_from(self.feedback_topic, "aws_sns_topic.email_feedback-topic_7A4EF083")
+        move_from(self.feedback.policy, "aws_sns_topic_policy.email_feedback-topic-policy_B9455B94")
         self.feedback_topic_arn: str = self.feedback.topic_arn
         topic_policy = self.feedback.policy
         SesEventDestination(
