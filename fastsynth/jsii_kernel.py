@@ -10,14 +10,20 @@ Only for the runtime it was checked against: the sha256 of jsii 1.142.0's `lib/p
 jsii keeps the stock runtime; the output is the same either way (same kernel code), and
 `fastsynth.install()` says so in one warning line (and `tests/fastsynth/` fails, so the upgrade is noticed). A
 JSII_RUNTIME or JSII_NODE set by anyone else is left alone.
+
+`spawn()` starts that process before jsii is even imported (jsii would start it ~0.1 s later, after its own
+import and the release checks), and `kernel_warmup` hands it to jsii, which then owns it as if it had started it.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.util
 import os
+import platform
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -93,3 +99,52 @@ def install(*, enabled: bool = True, runtime_dir: Path = DEFAULT_RUNTIME_DIR) ->
 def in_use() -> bool:
     """Whether a kernel started now would be the one-process kernel."""
     return os.environ.get("JSII_RUNTIME") == str(RUNNER) and bool(os.environ.get(PROGRAM_VARIABLE))
+
+
+_spawned: subprocess.Popen[bytes] | None = None
+
+
+def spawn() -> bool:
+    """Start the one-process kernel now, with the command and environment jsii starts its kernel with; True if
+    it did. Until `take_spawned()` hands it over, it is stopped at exit (`discard`)."""
+    global _spawned
+    if _spawned is not None:
+        return True
+    if not in_use():
+        return False
+    environ = {**os.environ, "JSII_AGENT": f"Python/{platform.python_version()}"}
+    _spawned = subprocess.Popen(
+        [environ["JSII_NODE"], "--max-old-space-size=4069", environ["JSII_RUNTIME"]],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environ,
+    )
+    atexit.register(discard)
+    return True
+
+
+def take_spawned() -> subprocess.Popen[bytes] | None:
+    """The process `spawn()` started, handed over once (the caller stops it from then on); None if there is none."""
+    global _spawned
+    process, _spawned = _spawned, None
+    if process is not None:
+        atexit.unregister(discard)
+    return process
+
+
+def discard() -> None:
+    """Stop a spawned kernel nobody took: it exits at the end of its input, as jsii's own stop makes it do."""
+    process = take_spawned()
+    if process is None:
+        return
+    if process.stdin is not None:
+        process.stdin.close()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()

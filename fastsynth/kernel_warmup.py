@@ -5,7 +5,8 @@ Python until Node has started and loaded that package's assembly (~0.45 s in all
 during the ~0.5 s Python spends importing the generated modules. `start()` starts the kernel and loads
 the three assemblies on a thread instead. Meanwhile the imports' own load requests for those same
 tarballs return at once (the kernel ends up loaded with the same packages in the same order), and the
-first other request waits for the thread, raising whatever went wrong on it.
+first other request waits for the thread, raising whatever went wrong on it. The kernel process itself was
+started before jsii was imported (`jsii_kernel.spawn()`); `adopt()` hands it to jsii's provider.
 
 It relies on jsii's Python internals (the kernel's `provider`), so it only runs on the jsii release it was
 checked against and only before the kernel has started; otherwise `start()` does nothing (nothing but the
@@ -14,15 +15,18 @@ timing differs) and `tests/fastsynth/test_kernel_warmup.py` fails so the upgrade
 
 from __future__ import annotations
 
-import importlib.metadata
+import atexit
 import importlib.util
 import os
 import re
+import subprocess
 import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from fastsynth import jsii_kernel
 
 VERIFIED_JSII = "1.142.0"
 # Python packages of the jsii bindings, in the order their imports load them.
@@ -74,7 +78,10 @@ class _Gate:
         from jsii._kernel.types import LoadRequest
 
         try:
-            for assembly in loading:  # the first request starts the Node process
+            connect = getattr(self._provider, "connect", None)
+            if connect is not None:  # an adopted process: its hello comes first
+                connect()
+            for assembly in loading:  # the first request starts the Node process, unless it runs already
                 self._provider.load(LoadRequest(name=assembly.name, version=assembly.version, tarball=assembly.tarball))
         except BaseException as error:  # handed to the main thread, which raises it
             self._error = error
@@ -115,6 +122,8 @@ def start() -> bool:
         return True
     if any(f"{package}._jsii" in sys.modules for package in PACKAGES):
         return False
+    import importlib.metadata  # here, not at import: `jsii_kernel.spawn()` runs first
+
     try:
         if importlib.metadata.version("jsii") != VERIFIED_JSII:
             return False
@@ -129,10 +138,36 @@ def start() -> bool:
 
     if type(kernel.provider) is not ProcessProvider:
         return False
-    _gate = _Gate(kernel, kernel.provider, loading)
+    spawned = jsii_kernel.take_spawned()
+    _gate = _Gate(kernel, kernel.provider if spawned is None else adopt(spawned), loading)
     kernel.provider = _gate  # type: ignore[assignment]  # stands in for the provider until the thread is done
     _gate.thread.start()
     return True
+
+
+def adopt(process: subprocess.Popen[bytes]) -> Any:
+    """A jsii process provider that talks to `process` (started by `jsii_kernel.spawn()`) instead of starting its
+    own: set up as jsii's `_NodeProcess.start()` sets up the process it starts, except for the hello, which
+    `connect()` reads (on the warm-up thread)."""
+    from jsii._kernel.providers.process import ProcessProvider, _NodeProcess, stderr_sink
+
+    node = _NodeProcess()  # type: ignore[no-untyped-call]  # jsii declares no types for it
+    node._process = process
+    node.sink_thread = threading.Thread(
+        name="process.stderr_sink", target=stderr_sink, args=(process.stderr,), daemon=True
+    )
+    node.sink_thread.start()
+    atexit.register(node.stop)
+
+    class AdoptedProvider(ProcessProvider):
+        @property
+        def _process(self) -> Any:
+            return node
+
+        def connect(self) -> None:
+            node.handshake()
+
+    return AdoptedProvider()
 
 
 def wait() -> None:

@@ -73,6 +73,31 @@ def test_another_release_falls_back_with_one_warning_line() -> None:
     ]
 
 
+def test_a_release_mismatch_stops_the_kernel_started_before_the_checks() -> None:
+    """`install()` starts the kernel before it checks the releases; on a mismatch that process is stopped."""
+    code = (
+        "import importlib.metadata, json, subprocess, fastsynth\n"
+        "started, Popen = [], subprocess.Popen\n"
+        "class Recorded(Popen):\n"
+        "    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n"
+        "        started.append(self)\n"
+        "subprocess.Popen = Recorded\n"
+        "real = importlib.metadata.version\n"
+        "importlib.metadata.version = lambda name: '9.9.9' if name == 'cdktf' else real(name)\n"
+        "status = fastsynth.install()\n"
+        "print(json.dumps({'warm_up': status.warm_up, 'started': [p.args[-1] for p in started],"
+        " 'stopped': [p.returncode is not None for p in started]}))\n"
+    )
+    result = _install_in_a_fresh_process(code)
+    assert result.returncode == 0, result.stderr
+    report = __import__("json").loads(result.stdout)
+    assert report == {"warm_up": False, "started": [str(fastsynth.jsii_kernel.RUNNER)], "stopped": [True]}
+    assert result.stderr.splitlines() == [
+        f"junokit: warning: synth speed-ups off, stock path taken (cdktf 9.9.9, verified {fastsynth.VERIFIED['cdktf']})"
+    ]
+
+
 @pytest.mark.parametrize("module", ["constructs_lib.config", "constructs_lib.contract", "stacks.api.contract"])
 def test_importing_config_or_a_contract_starts_nothing_and_writes_nothing(module: str, tmp_path: object) -> None:
     code = (

@@ -42,6 +42,17 @@ def test_this_sessions_kernel_is_one_node_process() -> None:
     assert _children(process.pid) == [], "the kernel started another process"
 
 
+def test_a_spawned_kernel_nobody_takes_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert jsii_kernel._spawned is None  # this session's was handed to jsii
+    assert jsii_kernel.spawn()
+    process = jsii_kernel._spawned
+    assert process is not None and process.args[-1] == str(jsii_kernel.RUNNER)
+    jsii_kernel.discard()
+    assert jsii_kernel._spawned is None and process.returncode is not None
+    monkeypatch.delenv("JSII_RUNTIME")
+    assert not jsii_kernel.spawn() and jsii_kernel._spawned is None  # not in use: nothing to start
+
+
 def test_the_runtime_is_staged_from_the_verified_program(tmp_path: Path) -> None:
     source = jsii_kernel.embedded_dir()
     assert source is not None

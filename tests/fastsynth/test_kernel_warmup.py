@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from constructs_lib.config import PROJECT_ROOT
-from fastsynth import kernel_warmup
+from fastsynth import jsii_kernel, kernel_warmup
 from fastsynth.kernel_warmup import Assembly, _Gate
 
 
@@ -27,7 +27,9 @@ def test_this_session_warmed_the_kernel_up() -> None:
     assert kernel_warmup._gate is not None
     kernel_warmup.wait()
     assert kernel_warmup._gate._done.is_set()
-    assert type(kernel.provider) is ProcessProvider  # the gate has put the real provider back
+    assert isinstance(kernel.provider, ProcessProvider)  # the gate has put the real provider back:
+    assert type(kernel.provider).__name__ == "AdoptedProvider"  # the process `fastsynth.install()` spawned
+    assert jsii_kernel._spawned is None  # handed over, so not stopped at exit by `discard`
 
 
 def test_it_loads_exactly_what_the_bindings_load() -> None:
