@@ -48,27 +48,32 @@ def selected_configs(environ: Mapping[str, str]) -> list[EnvironmentConfig]:
 
 
 def synth(configs: list[EnvironmentConfig], outdir: Path, *, build: AppBuilder | None = None) -> None:
-    """Build and synthesize the app; raise PolicyViolationError if any construct carries an error annotation.
+    """Build and synthesize the app; raise PolicyViolationError if any stack breaks a policy rule.
 
-    cdktf itself refuses to synthesize such a stack unless CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS is set
-    (the cdktf CLI sets it to print them itself); then the annotations are collected here instead.
+    The rules run on the files cdktf writes, which the caller then discards, except under the cdktf CLI
+    (CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS): there they run at synth time, as annotations for the CLI.
     """
     require_node()
     from cdktf import App
 
-    from constructs_lib.policy import errors_may_be_ignored, policy_errors
+    from constructs_lib.policy import checked_after_synth, errors_may_be_ignored, policy_errors
     from stacks.app import build_app
 
     app = App(outdir=str(outdir))
     (build or build_app)(app, configs)
-    try:
+    if errors_may_be_ignored():  # the cdktf CLI: the annotations go into its manifest, as cdktf writes them
         app.synth()
-    except RuntimeError:
         violations = policy_errors(app)
-        if violations:
-            raise PolicyViolationError(violations) from None
-        raise
-    violations = policy_errors(app) if errors_may_be_ignored() else []
+    else:  # this process owns `outdir`: the stacks are checked in the files cdktf wrote (see checked_after_synth)
+        with checked_after_synth() as after_synth:
+            try:
+                app.synth()
+            except RuntimeError:
+                violations = policy_errors(app)
+                if violations:
+                    raise PolicyViolationError(violations) from None
+                raise
+        violations = policy_errors(app) if after_synth.check(outdir) else []
     if violations:
         raise PolicyViolationError(violations)
 

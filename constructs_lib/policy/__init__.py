@@ -8,7 +8,13 @@ cdktf then refuses to synthesize. checkov (`.checkov.yaml`) is the second, gener
 
 from __future__ import annotations
 
-from constructs_lib.policy.pack import PolicyPack, enforce, errors_may_be_ignored, policy_errors
+from constructs_lib.policy.pack import (
+    PolicyPack,
+    checked_after_synth,
+    enforce,
+    errors_may_be_ignored,
+    policy_errors,
+)
 from constructs_lib.policy.rule import Rule, Violation
 from constructs_lib.policy.rules import ALL_RULES
 from constructs_lib.policy.view import Element, StackView
@@ -20,6 +26,7 @@ __all__ = [
     "Rule",
     "StackView",
     "Violation",
+    "checked_after_synth",
     "enforce",
     "errors_may_be_ignored",
     "policy_errors",

@@ -8,13 +8,19 @@ and `main.py` prints them one per line.
 `enforce(stack, ...)` is how the app applies it: the pack rides on a leaf construct added after everything
 else, so cdktf calls it once per stack, after any other aspect has run. Added the cdk-nag way,
 `Aspects.of(stack).add(pack)`, it works the same but is called back for every construct of the stack,
-and each such call from the jsii kernel into Python costs about a millisecond.
+and each such call from the jsii kernel into Python costs about a millisecond. `main.py` synthesizes inside
+`checked_after_synth()`: the same rules then read the files cdktf wrote, so each stack is resolved once, not twice.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import jsii
 from cdktf import Annotations, Aspects, IAspect, TerraformBackend, TerraformProvider, TerraformStack
@@ -40,14 +46,22 @@ class PolicyPack:
         """Every violation found so far, each once even when the stack is synthesized again."""
 
     def visit(self, node: IConstruct) -> None:
-        """Check a whole stack when visiting it or its checkpoint; other constructs are covered by their stack."""
-        if isinstance(node, PolicyCheckpoint):
-            self.check(node.stack)
-        elif isinstance(node, TerraformStack):
-            self.check(node)
+        """Check a whole stack when visiting it or its checkpoint; other constructs are covered by their stack.
 
-    def check(self, stack: TerraformStack) -> None:
-        view = StackView(stack_id=stack.node.id, environment=self.environment, document=stack.to_terraform())
+        Inside `checked_after_synth()` the stack is only noted, and checked in the file cdktf writes for it."""
+        stack = node.stack if isinstance(node, PolicyCheckpoint) else node
+        if not isinstance(stack, TerraformStack):
+            return
+        if _after_synth is not None:
+            _after_synth.pending.append((self, stack))
+        else:
+            self.check(stack)
+
+    def check(self, stack: TerraformStack, document: Mapping[str, Any] | None = None) -> None:
+        """Check `stack`'s configuration: `document` if given (what cdktf wrote), else resolved now."""
+        if document is None:
+            document = stack.to_terraform()
+        view = StackView(stack_id=stack.node.id, environment=self.environment, document=document)
         for element in view.elements():
             for rule in self.rules:
                 for message in rule.check(element, view):
@@ -94,6 +108,44 @@ def _construct_of(stack: TerraformStack, element: Element) -> IConstruct:
             return stack
         found = next_child
     return found
+
+
+@dataclass
+class AfterSynth:
+    """The stacks packs noted during a synth inside `checked_after_synth()`, each with its pack."""
+
+    pending: list[tuple[PolicyPack, TerraformStack]] = field(default_factory=list)
+
+    def check(self, outdir: Path) -> bool:
+        """Check each noted stack in the file cdktf wrote for it under `outdir`; True if any rule is broken."""
+        stacks = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))["stacks"]
+        before = sum(len(pack.violations) for pack, _ in self.pending)
+        for pack, stack in self.pending:
+            path = outdir / stacks[stack.node.id]["synthesizedStackPath"]
+            pack.check(stack, json.loads(path.read_text(encoding="utf-8")))
+        return sum(len(pack.violations) for pack, _ in self.pending) > before
+
+
+_after_synth: AfterSynth | None = None
+
+
+@contextmanager
+def checked_after_synth() -> Iterator[AfterSynth]:
+    """While active, packs check nothing at synth time and note their stacks instead, for `AfterSynth.check`.
+
+    A pack that checks at synth resolves the whole stack (`to_terraform()`), which cdktf then does again to write
+    it: ~40 ms a stack. The file cdktf writes is that same resolved configuration. `main.py` uses this where it
+    owns the output (written to a staging folder, dropped on a violation); cdktf then cannot refuse the synth
+    itself, and annotations added afterwards are read by `policy_errors` as before.
+    """
+    global _after_synth
+    if _after_synth is not None:
+        raise RuntimeError("checked_after_synth() is already active")
+    _after_synth = AfterSynth()
+    try:
+        yield _after_synth
+    finally:
+        _after_synth = None
 
 
 def policy_errors(root: IConstruct) -> list[str]:

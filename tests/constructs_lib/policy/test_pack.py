@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 import main
 from constructs_lib.config import ENVIRONMENTS, PROJECT_ROOT, EnvironmentConfig
-from constructs_lib.policy import PolicyPack, policy_errors
+from constructs_lib.policy import PolicyPack, checked_after_synth, enforce, policy_errors
 from constructs_lib.policy.pack import PolicyCheckpoint
 from stacks.app import build_app
 from tests.support import build, synth
@@ -50,6 +50,25 @@ def test_synth_is_refused_naming_rule_path_and_address() -> None:
         "[fixture/logs] [JK-003] LogGroupRetention: fixture/logs (aws_cloudwatch_log_group.logs): "
         "log retention must be set to a number of days (retention_in_days is None)"
     ) in str(refused.value)
+
+
+def test_after_synth_the_same_violation_is_found_in_the_file_cdktf_wrote(tmp_path: Path) -> None:
+    """Under `checked_after_synth()` nothing is checked (nor refused) at synth; `check` finds what the aspect would."""
+    app = App(outdir=str(tmp_path))
+    stack = TerraformStack(app, "fixture")
+    AwsProvider(stack, "aws", region="eu-north-1")
+    CloudwatchLogGroup(stack, "logs", name="/x")
+    enforce(stack, environment="dev")
+    with checked_after_synth() as after_synth:
+        app.synth()
+    assert [pending.node.id for _, pending in after_synth.pending] == ["fixture"]
+    assert policy_errors(app) == []
+    assert after_synth.check(tmp_path)
+    assert policy_errors(app) == [
+        "[JK-003] LogGroupRetention: fixture/logs (aws_cloudwatch_log_group.logs): "
+        "log retention must be set to a number of days (retention_in_days is None)"
+    ]
+    assert not after_synth.check(tmp_path)  # reported once
 
 
 def test_main_prints_one_line_per_violation_exits_1_and_writes_nothing(
