@@ -112,11 +112,11 @@ def _vm_hwm(pid: int) -> int | None:
     return None
 
 
-def measure(argv: Sequence[str], *, env: Mapping[str, str], sample: bool = True) -> Run:
+def measure(argv: Sequence[str], *, env: Mapping[str, str], sample: bool = False) -> Run:
     """Wall time and peak memory of one fresh process tree; raises if the command fails.
 
-    `sample=False` leaves out the /proc sampler (its thread shares the two cores with the measured processes:
-    ~3 % of a synth's wall time), so `tree_peak_rss` is 0; `largest_rss` comes from wait4 either way."""
+    Only with `sample` does a /proc sampler run beside it (its thread shares the two cores with the measured
+    processes: ~3 % of a synth's wall time); otherwise `tree_peak_rss` is 0. `largest_rss` comes from wait4."""
     peaks: dict[int, int] = {}
     done = threading.Event()
     with tempfile.TemporaryFile() as stderr:
@@ -136,14 +136,14 @@ def measure(argv: Sequence[str], *, env: Mapping[str, str], sample: bool = True)
                 tick += 1
                 done.wait(_SAMPLE_SECONDS)
 
-        sampler = threading.Thread(target=sample_tree, daemon=True)
-        if sample:
+        sampler = threading.Thread(target=sample_tree, daemon=True) if sample else None
+        if sampler is not None:
             sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         done.set()
-        if sample:
+        if sampler is not None:
             sampler.join()
         if process.returncode != 0:
             stderr.seek(0)
@@ -270,8 +270,13 @@ def fresh_clone_test(*, env: Mapping[str, str]) -> tuple[float, str]:
         wall = time.perf_counter() - start
     finally:
         shutil.rmtree(clone, ignore_errors=True)
+    return wall, _outcome(result)
+
+
+def _outcome(result: subprocess.CompletedProcess[str]) -> str:
+    """pytest's summary line (the last line of output), marked FAILED if the command failed."""
     summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1].strip(" =")
-    return wall, summary if result.returncode == 0 else f"FAILED: {summary}"
+    return summary if result.returncode == 0 else f"FAILED: {summary}"
 
 
 def time_suite(*, env: Mapping[str, str]) -> tuple[float, str]:
@@ -287,10 +292,8 @@ def time_suite(*, env: Mapping[str, str]) -> tuple[float, str]:
         check=False,
     )
     wall = time.perf_counter() - start
-    summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1].strip(" =")
-    if lint.returncode != 0:
-        summary = f"FAILED: lint; {summary}"
-    return wall, summary if result.returncode == 0 else f"FAILED: {summary}"
+    summary = _outcome(result)
+    return wall, f"FAILED: lint; {summary}" if lint.returncode != 0 else summary
 
 
 def main(argv: Sequence[str] | None = None) -> int:
