@@ -57,15 +57,18 @@ class PolicyPack:
         else:
             self.check(stack)
 
-    def check(self, stack: TerraformStack, document: Mapping[str, Any] | None = None) -> None:
-        """Check `stack`'s configuration: `document` if given (what cdktf wrote), else resolved now."""
+    def check(self, stack: TerraformStack, document: Mapping[str, Any] | None = None) -> int:
+        """Check `stack`'s configuration: `document` if given (what cdktf wrote), else resolved now; returns how
+        many violations were new."""
         if document is None:
             document = stack.to_terraform()
         view = StackView(stack_id=stack.node.id, environment=self.environment, document=document)
+        before = len(self.violations)
         for element in view.elements():
             for rule in self.rules:
                 for message in rule.check(element, view):
                     self._report(stack, element, rule, message)
+        return len(self.violations) - before
 
     def _report(self, stack: TerraformStack, element: Element, rule: Rule, message: str) -> None:
         construct = _construct_of(stack, element)
@@ -119,11 +122,11 @@ class AfterSynth:
     def check(self, outdir: Path) -> bool:
         """Check each noted stack in the file cdktf wrote for it under `outdir`; True if any rule is broken."""
         stacks = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))["stacks"]
-        before = sum(len(pack.violations) for pack, _ in self.pending)
+        found = 0
         for pack, stack in self.pending:
             path = outdir / stacks[stack.node.id]["synthesizedStackPath"]
-            pack.check(stack, json.loads(path.read_text(encoding="utf-8")))
-        return sum(len(pack.violations) for pack, _ in self.pending) > before
+            found += pack.check(stack, json.loads(path.read_text(encoding="utf-8")))
+        return found > 0
 
 
 _after_synth: AfterSynth | None = None
