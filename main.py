@@ -20,12 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import fastsynth
-from constructs_lib.config import ENVIRONMENTS, PROJECT_ROOT, ConfigError, EnvironmentConfig, load_config
+from constructs_lib.config import ENVIRONMENTS, ConfigError, EnvironmentConfig, load_config, synth_outdir
 
 if TYPE_CHECKING:
     from cdktf import App
-
-DEFAULT_OUTDIR = PROJECT_ROOT / "cdktf.out"
 
 AppBuilder = Callable[["App", Sequence[EnvironmentConfig]], object]
 
@@ -107,7 +105,7 @@ def main(environ: Mapping[str, str] = os.environ, *, build: AppBuilder | None = 
             synth(configs, Path(environ["CDKTF_OUTDIR"]), build=build)
             fastsynth.finish()
             return 0
-        outdir = Path(environ.get("JUNOKIT_OUTDIR") or DEFAULT_OUTDIR)
+        outdir = synth_outdir(environ)
         outdir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".cdktf.out.", dir=outdir.parent))
         try:

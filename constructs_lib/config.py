@@ -21,6 +21,7 @@ from constructs_lib import validation
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "environments.toml"
+DEFAULT_OUTDIR = PROJECT_ROOT / "cdktf.out"
 
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 BACKENDS: tuple[str, ...] = ("local", "s3", "cloud")
@@ -35,6 +36,11 @@ _TFC_HOST_RE = re.compile(r"(?=[^:]{1,253}(:|$))([a-z0-9]([a-z0-9-]{0,61}[a-z0-9
 
 class ConfigError(ValueError):
     """Bad configuration; the message is one line meant for the operator."""
+
+
+def synth_outdir(environ: Mapping[str, str]) -> Path:
+    """Where `main.py` writes the synthesized app, and so where the tools read it: JUNOKIT_OUTDIR, else cdktf.out/."""
+    return Path(environ.get("JUNOKIT_OUTDIR") or DEFAULT_OUTDIR)
 
 
 EMULATOR_ACCOUNT_ID = "123456789012"

@@ -1,6 +1,6 @@
 """Drift detection: what changed in AWS outside Terraform, per deployed stack, resource and attribute.
 
-    python -m tools.drift [--outdir cdktf.out] [--plans build/drift] [--summary FILE] [--jobs N] [STACK ...]
+    python -m tools.drift [--outdir DIR] [--plans build/drift] [--summary FILE] [--jobs N] [STACK ...]
 
 For each synthesized stack but bootstrap, up to N at once (sharing the CPU as `tools.plan_stacks` does):
 `terraform init`, `terraform plan -refresh-only -detailed-exitcode -out`, and for a stack with drift
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from constructs_lib.config import PROJECT_ROOT
+from constructs_lib.config import PROJECT_ROOT, synth_outdir
 from tools.manifest import ManifestError
 from tools.plan_stacks import (
     DEFAULT_JOBS,
@@ -299,7 +299,10 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
     parser = _Parser(prog="python -m tools.drift", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--outdir", type=Path, default=PROJECT_ROOT / "cdktf.out", help="synthesized app (default: cdktf.out)"
+        "--outdir",
+        type=Path,
+        default=synth_outdir(os.environ if environ is None else environ),
+        help="synthesized app (default: JUNOKIT_OUTDIR or cdktf.out)",
     )
     parser.add_argument(
         "--plans", type=Path, default=PROJECT_ROOT / "build" / "drift", help="where refresh-only plan JSON goes"

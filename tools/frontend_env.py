@@ -1,7 +1,7 @@
 """Write the web app's environment file from the deployed stacks' outputs.
 
     make frontend-env                      # JUNOKIT_ENV=dev by default; writes frontend.env
-    python -m tools.frontend_env [--output PATH] [--outdir cdktf.out]
+    python -m tools.frontend_env [--output PATH] [--outdir DIR]
 
 The outputs are read with `terraform output -json` in each synthesized stack folder, so this works for
 every backend (local, s3, Terraform Cloud) exactly as deploying does; the region comes from the config.
@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from constructs_lib.config import PROJECT_ROOT, ConfigError, EnvironmentConfig, load_config
+from constructs_lib.config import PROJECT_ROOT, ConfigError, EnvironmentConfig, load_config, synth_outdir
 from constructs_lib.contract import StackName
 from stacks.api.contract import ApiOutputs
 from stacks.identity.contract import IdentityOutputs
@@ -135,8 +135,12 @@ def write(path: Path, text: str) -> None:
 def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ, run: Runner | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.frontend_env", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=PROJECT_ROOT / "frontend.env", help="file to write")
-    default_outdir = Path(environ.get("JUNOKIT_OUTDIR") or PROJECT_ROOT / "cdktf.out")
-    parser.add_argument("--outdir", type=Path, default=default_outdir, help="where the stacks were synthesized")
+    parser.add_argument(
+        "--outdir",
+        type=Path,
+        default=synth_outdir(environ),
+        help="synthesized app (default: JUNOKIT_OUTDIR or cdktf.out)",
+    )
     parser.add_argument(
         "--endpoint-url",
         help="an AWS emulator (e.g. make sandbox's): the stacks in --outdir must have been synthesized for it",

@@ -1,8 +1,8 @@
 """Plan every synthesized stack, concurrently, then review the plans (what CI runs on a pull request).
 
-    python -m tools.plan_stacks [--outdir cdktf.out] [--plans build/plans] [--summary FILE] [--allow-destroy]
+    python -m tools.plan_stacks [--outdir DIR] [--plans build/plans] [--summary FILE] [--allow-destroy]
                                 [--jobs N] [STACK ...]
-    python -m tools.plan_stacks --list [--outdir cdktf.out]     # stack ids in deploy order
+    python -m tools.plan_stacks --list [--outdir DIR]     # stack ids in deploy order
 
 For each stack of the synthesized app (except `bootstrap`, whose state is local to the machine that
 created the state bucket): `terraform init`, `terraform plan -out`, `terraform show -json` into
@@ -29,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from constructs_lib.config import PROJECT_ROOT
+from constructs_lib.config import PROJECT_ROOT, synth_outdir
 from tools import plan_review, speculative_state
 from tools.manifest import Manifest, ManifestError, StackInfo
 from tools.terraform import TerraformSetupError, cli_env, needs_init, run_init
@@ -234,7 +234,10 @@ def plan_all(stacks: Sequence[StackInfo], env: Mapping[str, str], *, jobs: int =
 def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.plan_stacks", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--outdir", type=Path, default=PROJECT_ROOT / "cdktf.out", help="synthesized app (default: cdktf.out)"
+        "--outdir",
+        type=Path,
+        default=synth_outdir(os.environ if environ is None else environ),
+        help="synthesized app (default: JUNOKIT_OUTDIR or cdktf.out)",
     )
     parser.add_argument("--plans", type=Path, default=PROJECT_ROOT / "build" / "plans", help="where plan JSON goes")
     parser.add_argument("--summary", type=Path, help="write the Markdown summary here (default: standard output)")

@@ -37,7 +37,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
-from constructs_lib.config import PROJECT_ROOT, ConfigError, load_config
+from constructs_lib.config import ConfigError, load_config, synth_outdir
 from constructs_lib.contract import StackName
 from stacks.api.contract import ApiOutputs
 from stacks.data.contract import DataOutputs
@@ -640,8 +640,12 @@ def _check_endpoint(url: str) -> str:
 def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     parser = argparse.ArgumentParser(prog="make smoke", description=__doc__.splitlines()[0])
     parser.add_argument("--outputs", type=Path, help="outputs file keyed by stack id (e.g. build/sandbox/outputs.json)")
-    default_outdir = Path(environ.get("JUNOKIT_OUTDIR") or PROJECT_ROOT / "cdktf.out")
-    parser.add_argument("--outdir", type=Path, default=default_outdir, help="where the stacks were synthesized")
+    parser.add_argument(
+        "--outdir",
+        type=Path,
+        default=synth_outdir(environ),
+        help="synthesized app (default: JUNOKIT_OUTDIR or cdktf.out)",
+    )
     parser.add_argument("--endpoint-url", default=environ.get("JUNOKIT_AWS_ENDPOINT", ""), help="a loopback emulator")
     parser.add_argument("--ca-bundle", type=Path, default=None, help="the emulator's certificate (PEM)")
     parser.add_argument("--allow-prod", action="store_true", help="run against prod too")

@@ -200,3 +200,13 @@ def test_make_drift_exits_1_for_an_error_where_make_alone_would_exit_2(tmp_path:
     assert no_stack.stderr.splitlines()[-1].startswith("drift: error: no stack 'junokit-dev-nope' in "), no_stack.stderr
     assert sorted(path.name for path in (out / "stacks").iterdir()) == [f"junokit-dev-{s}" for s in sorted(STACKS)]
     assert not report.exists()
+
+
+@pytest.mark.parametrize(("tool", "status"), [(drift.main, 1), (plan_stacks.main, 2)])
+def test_without_outdir_the_tools_read_where_main_wrote(
+    tool: Any, status: int, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`make plan` and `make drift` synthesize into JUNOKIT_OUTDIR when it is set; the tools must read there."""
+    elsewhere = tmp_path / "elsewhere"
+    assert tool([], environ={"JUNOKIT_OUTDIR": str(elsewhere)}) == status
+    assert f"{elsewhere / 'manifest.json'} not found" in capsys.readouterr().err
