@@ -37,7 +37,6 @@ from constructs_lib import validation
 from constructs_lib.iam import assume_role_policy, aws_managed_policy_arn
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
-DEFAULT_STAGING_DIR = Path(tempfile.gettempdir()) / "junokit-lambda"
 # Any fixed time after 1980 (the zip format's epoch) will do.
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 # python3.13 is the newest Python runtime hashicorp/aws 5.100.0 accepts (its list ends there); AWS runs it on
@@ -46,6 +45,11 @@ _RUNTIMES = ("python3.13", "python3.12", "python3.11")
 _ARCHITECTURES = ("arm64", "x86_64")
 # AWS-managed: xray:PutTraceSegments/PutTelemetryRecords/GetSampling*, which X-Ray only grants on Resource "*".
 XRAY_WRITE_POLICY = "AWSXRayDaemonWriteAccess"
+
+
+def _default_staging_dir() -> Path:
+    """Looked up when props are made, not at import: `gettempdir` probes the candidate folders by writing to them."""
+    return Path(tempfile.gettempdir()) / "junokit-lambda"
 
 
 def stage_runtime(source: Path, module: str, staging_dir: Path) -> Path:
@@ -103,7 +107,7 @@ class ProfileFunctionProps:
     """Folder of the runtime code. Default: `runtime/` beside this module."""
     handler_module: str = "handler"
     """Module (one file, standard library and boto3 only) whose `lambda_handler` is the entry point."""
-    staging_dir: Path = field(default=DEFAULT_STAGING_DIR)
+    staging_dir: Path = field(default_factory=_default_staging_dir)
     """Where the code is zipped before cdktf copies it into the stack. Default: `junokit-lambda` in the system's
     temporary folder; the api stack passes `build/lambda` of the project."""
 

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -196,6 +197,14 @@ def test_staging_zips_only_the_handler_module(tmp_path: Path) -> None:
         assert archive.namelist() == ["handler.py"]
         assert archive.getinfo("handler.py").date_time == (2020, 1, 1, 0, 0, 0)
     assert sorted(path.name for path in staged.parent.iterdir()) == ["archive.zip"]
+
+
+def test_the_default_staging_folder_is_the_temporary_folder_of_the_time_props_are_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not fixed at import, where looking the folder up would probe the file system (and ignore a later TMPDIR)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert _function_props().staging_dir == tmp_path / "junokit-lambda"
 
 
 def _synth_function(outdir: Path, source: Path, staging: Path) -> tuple[bytes, dict]:
