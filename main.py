@@ -11,13 +11,17 @@ cdktf.out/.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import fastsynth
 from constructs_lib.config import ENVIRONMENTS, ConfigError, EnvironmentConfig, load_config, synth_outdir
@@ -83,6 +87,38 @@ def require_node() -> None:
         )
 
 
+def kernel_start_failure(error: ValueError, environ: Mapping[str, str]) -> str | None:
+    """The one-line message for a jsii kernel (node) that exited before its first message, else None.
+
+    jsii reads that message as JSON, so all it reports is "Expecting value"; node's own reason (say, a flag
+    NODE_OPTIONS may not hold) is on stderr already. The dead process is stopped here, quietly: jsii's exit
+    handler would write to its closed pipe and print a traceback.
+    """
+    node = _handshaking_kernel(error)
+    if node is None:
+        return None
+    with contextlib.suppress(OSError):
+        node._process.stdin.close()
+    try:
+        status = node._process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        return None  # still running: not a kernel that failed to start
+    node.stop()  # waits for its stderr to be printed, so this line comes after node's
+    options = f" (NODE_OPTIONS={environ.get('NODE_OPTIONS', '')!r})" if environ.get("NODE_OPTIONS") else ""
+    return f"the jsii kernel (node) exited with status {status} before it started{options}; node's reason is above"
+
+
+def _handshaking_kernel(error: ValueError) -> Any:
+    """jsii's `_NodeProcess` whose hello `error` broke off, if that is where `error` comes from (found by jsii's
+    names; under a jsii that renames them, its own message is printed)."""
+    if not isinstance(error, json.JSONDecodeError):
+        return None
+    for frame, _ in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_name == "handshake" and frame.f_globals.get("__name__") == "jsii._kernel.providers.process":
+            return frame.f_locals.get("self")
+    return None
+
+
 def _swap_in(staging: Path, outdir: Path) -> None:
     """Replace `outdir` by `staging` with renames only, so readers see the old or the new output."""
     old = outdir.with_name(outdir.name + ".old")
@@ -120,7 +156,7 @@ def main(environ: Mapping[str, str] = os.environ, *, build: AppBuilder | None = 
             print(f"junokit: policy: {violation}", file=sys.stderr)
         return 1
     except (ConfigError, ValueError) as error:
-        print(f"junokit: error: {error}", file=sys.stderr)
+        print(f"junokit: error: {kernel_start_failure(error, environ) or error}", file=sys.stderr)
         return 2
     return 0
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from constructs_lib.config import PROJECT_ROOT
 
 
@@ -35,3 +37,32 @@ def test_a_synth_needs_only_node_and_leaves_nothing_in_the_temporary_folder(tmp_
         f"junokit-dev-{stack}" for stack in ("api", "data", "identity", "messaging", "monitoring")
     ]
     assert list(temporary.iterdir()) == []
+
+
+@pytest.mark.parametrize("naive", ["", "1"], ids=["fastsynth", "naive"])
+def test_a_kernel_that_cannot_start_is_one_line_exit_2_and_nothing_written(tmp_path: Path, naive: str) -> None:
+    """Node refuses a flag in NODE_OPTIONS and exits before jsii's hello: jsii alone says "Expecting value" and its
+    exit handler prints a traceback."""
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("JUNOKIT_", "CDKTF_"))}
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "main.py")],
+        env={
+            **clean,
+            "NODE_OPTIONS": "--no-such-flag",
+            "JUNOKIT_NAIVE_SYNTH": naive,
+            "JUNOKIT_OUTDIR": str(tmp_path / "out"),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2, result.stderr
+    assert "--no-such-flag is not allowed in NODE_OPTIONS" in lines[0]
+    assert len(lines) == 2, result.stderr
+    assert lines[1].startswith(
+        "junokit: error: the jsii kernel (node) exited with status 9 before it started (NODE_OPTIONS='--no-such-flag"
+    ), lines[1]
+    assert lines[1].endswith("; node's reason is above"), lines[1]
+    assert not (tmp_path / "out").exists() and list(tmp_path.iterdir()) == []
