@@ -93,4 +93,7 @@ for (const [stream, key] of [
   };
 }
 
+// Before the program loads cdktf: its tokens then record no call stacks (see creation_stacks.cjs).
+require("./creation_stacks.cjs").install();
+
 require(program);
