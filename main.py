@@ -88,23 +88,31 @@ def require_node() -> None:
 
 
 def kernel_start_failure(error: ValueError, environ: Mapping[str, str]) -> str | None:
-    """The one-line message for a jsii kernel (node) that exited before its first message, else None.
+    """The one-line message for a jsii kernel (node) that broke off before its first message, else None.
 
-    jsii reads that message as JSON, so all it reports is "Expecting value"; node's own reason (say, a flag
-    NODE_OPTIONS may not hold) is on stderr already. The dead process is stopped here, quietly: jsii's exit
-    handler would write to its closed pipe and print a traceback.
+    jsii reads that message as JSON, so all it reports is "Expecting value". Either node exited (its reason, say a
+    flag NODE_OPTIONS may not hold, is on stderr already) or it wrote something else to stdout first (a flag such
+    as --trace-gc). The process is stopped here, quietly: jsii's exit handler would write to its closed pipe and
+    print a traceback.
     """
     node = _handshaking_kernel(error)
     if node is None:
         return None
+    assert isinstance(error, json.JSONDecodeError)  # what _handshaking_kernel matches
     with contextlib.suppress(OSError):
         node._process.stdin.close()
     try:
-        status = node._process.wait(timeout=5)
+        node._process.wait(timeout=5)
     except subprocess.TimeoutExpired:
-        return None  # still running: not a kernel that failed to start
+        node._process.kill()
     node.stop()  # waits for its stderr to be printed, so this line comes after node's
-    options = f" (NODE_OPTIONS={environ.get('NODE_OPTIONS', '')!r})" if environ.get("NODE_OPTIONS") else ""
+    options = f" (NODE_OPTIONS={environ['NODE_OPTIONS']!r})" if environ.get("NODE_OPTIONS") else ""
+    if error.doc.strip():
+        return (
+            f"the jsii kernel (node) wrote {error.doc.strip()[:80]!r} where its first message belongs, "
+            f"so it cannot be used{options}; allowed: nothing but jsii's messages on node's stdout"
+        )
+    status = node._process.returncode
     return f"the jsii kernel (node) exited with status {status} before it started{options}; node's reason is above"
 
 
