@@ -95,10 +95,11 @@ def kernel_start_failure(error: ValueError, environ: Mapping[str, str]) -> str |
     as --trace-gc). The process is stopped here, quietly: jsii's exit handler would write to its closed pipe and
     print a traceback.
     """
+    if not isinstance(error, json.JSONDecodeError):
+        return None
     node = _handshaking_kernel(error)
     if node is None:
         return None
-    assert isinstance(error, json.JSONDecodeError)  # what _handshaking_kernel matches
     with contextlib.suppress(OSError):
         node._process.stdin.close()
     try:
@@ -116,11 +117,9 @@ def kernel_start_failure(error: ValueError, environ: Mapping[str, str]) -> str |
     return f"the jsii kernel (node) exited with status {status} before it started{options}; node's reason is above"
 
 
-def _handshaking_kernel(error: ValueError) -> Any:
+def _handshaking_kernel(error: json.JSONDecodeError) -> Any:
     """jsii's `_NodeProcess` whose hello `error` broke off, if that is where `error` comes from (found by jsii's
     names; under a jsii that renames them, its own message is printed)."""
-    if not isinstance(error, json.JSONDecodeError):
-        return None
     for frame, _ in traceback.walk_tb(error.__traceback__):
         if frame.f_code.co_name == "handshake" and frame.f_globals.get("__name__") == "jsii._kernel.providers.process":
             return frame.f_locals.get("self")
