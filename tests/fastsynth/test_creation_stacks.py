@@ -15,6 +15,7 @@ import pytest
 
 from constructs_lib.config import PROJECT_ROOT
 from tests.conftest import SPEEDUPS
+from tests.fastsynth import run_node
 
 HOOK = PROJECT_ROOT / "fastsynth" / "creation_stacks.cjs"
 
@@ -63,12 +64,7 @@ def test_a_changed_stack_trace_module_is_refused(tmp_path: Path, source: str) ->
     module = tmp_path / "node_modules" / "cdktf" / "lib" / "tokens" / "private" / "stack-trace.js"
     module.parent.mkdir(parents=True)
     module.write_text(source)
-    result = subprocess.run(
-        ["node", "-e", "require(process.argv[1]).install(); require(process.argv[2])", str(HOOK), str(module)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_node("-e", "require(process.argv[1]).install(); require(process.argv[2])", str(HOOK), str(module))
     assert result.returncode != 0
     assert "junokit: cdktf lib/tokens/private/stack-trace.js changed (sha256" in result.stderr, result.stderr
     assert "JUNOKIT_NAIVE_SYNTH=1" in result.stderr

@@ -27,6 +27,7 @@ from fastsynth.provider_loader import (
     split_init,
 )
 from tests.conftest import SynthOutputs
+from tests.fastsynth import run_node
 
 # A provider lib/index.js in the shape of the verified one, small enough to read.
 FAKE_INDEX = textwrap.dedent(
@@ -119,7 +120,7 @@ def test_installing_after_the_kernel_started_is_refused(monkeypatch: pytest.Monk
 
 def _node(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Runs `script` in Node with the hook's path and `args` as process.argv[1:]."""
-    return subprocess.run(["node", "-e", script, str(NODE_HOOK), *args], capture_output=True, text=True, check=False)
+    return run_node("-e", script, str(NODE_HOOK), *args)
 
 
 def _fake_package(root: Path, index: str) -> Path:
@@ -189,12 +190,7 @@ def test_transform_refuses_another_shape(tmp_path: Path, old: str, new: str, mes
 def test_kernel_preload_refuses_a_changed_index(tmp_path: Path) -> None:
     """As in the jsii kernel: the preload sees the package's lib/index.js compiled and stops on a changed one."""
     index = _fake_package(tmp_path, FAKE_INDEX)
-    result = subprocess.run(
-        ["node", "--require", str(NODE_HOOK), "-e", "require(process.argv[1])", str(index)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_node("--require", str(NODE_HOOK), "-e", "require(process.argv[1])", str(index))
     assert result.returncode != 0
     assert "@cdktf/provider-aws lib/index.js changed (sha256" in result.stderr, result.stderr
     assert "JUNOKIT_NAIVE_SYNTH=1" in result.stderr
@@ -202,19 +198,13 @@ def test_kernel_preload_refuses_a_changed_index(tmp_path: Path) -> None:
 
 def test_kernel_preload_is_off_when_naive(tmp_path: Path) -> None:
     index = _fake_package(tmp_path, FAKE_INDEX + "\n")
-    result = subprocess.run(
-        [
-            "node",
-            "--require",
-            str(NODE_HOOK),
-            "-e",
-            "require(process.argv[1]); console.log(globalThis.loaded)",
-            str(index),
-        ],
+    result = run_node(
+        "--require",
+        str(NODE_HOOK),
+        "-e",
+        "require(process.argv[1]); console.log(globalThis.loaded)",
+        str(index),
         env={**os.environ, NAIVE_SWITCH: "1"},
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "dynamodb-table" in result.stdout

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from constructs_lib.config import PROJECT_ROOT
+from tests.fastsynth import run_node
 
 HOOK = PROJECT_ROOT / "fastsynth" / "type_definitions.cjs"
 
@@ -39,7 +40,7 @@ def _defs(tmp_path: Path, lines: list[dict[str, object]]) -> Path:
 
 
 def _node(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["node", "-e", _COMPARE, *args], capture_output=True, text=True, check=False)
+    return run_node("-e", _COMPARE, *args)
 
 
 def test_each_range_reads_as_the_whole_buffer_would(tmp_path: Path) -> None:
