@@ -5,6 +5,7 @@
 - `jsii_kernel` (+ `jsii_kernel.cjs`, `jsii-node`): the kernel runs in one Node process instead of two, and
   (`creation_stacks.cjs`) cdktf's tokens there record no JavaScript call stack, and (`type_definitions.cjs`) it
   reads each provider type's definition from jsii's cache file when asked, instead of holding all 32 MB.
+- `compile_hook.cjs`: the one hook on Node's module compilation that both rewrites of a pinned module use.
 - `kernel_warmup`: the kernel starts and loads its assemblies on a thread while Python imports the bindings.
 - `type_hints`: the bindings' run-time type hints are computed once per stub instead of on every call.
 - `type_index`: the first synth waits for jsii to finish its index of the provider's types, which every later

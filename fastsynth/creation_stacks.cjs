@@ -13,8 +13,9 @@
  * hook does. JUNOKIT_NAIVE_SYNTH=1 keeps the stock kernel, and with it the stacks.
  */
 const crypto = require("crypto");
-const Module = require("module");
 const path = require("path");
+
+const { rewriteOnCompile } = require("./compile_hook.cjs");
 
 /** lib/tokens/private/stack-trace.js of cdktf 0.21.0. */
 const EXPECTED_SHA256 = "48139050d4e88e62c8dfa7a50c5e829b99d655e0255de563c25abae59162e353";
@@ -40,18 +41,9 @@ function replacement(source) {
   return REPLACEMENT;
 }
 
-/** Hooks module compilation so stack-trace.js compiles to `REPLACEMENT`. Idempotent. */
+/** Hooks module compilation (`compile_hook.cjs`) so stack-trace.js compiles to `REPLACEMENT`. Idempotent. */
 function install() {
-  if (Module.prototype._compile.junokitCreationStacks) {
-    return;
-  }
-  const compile = Module.prototype._compile;
-  const hooked = function (content, filename, ...rest) {
-    const replaced = typeof filename === "string" && filename.endsWith(TARGET_SUFFIX) ? replacement(content) : content;
-    return compile.call(this, replaced, filename, ...rest);
-  };
-  hooked.junokitCreationStacks = true;
-  Module.prototype._compile = hooked;
+  rewriteOnCompile(TARGET_SUFFIX, replacement);
 }
 
 module.exports = { EXPECTED_SHA256, install, replacement };

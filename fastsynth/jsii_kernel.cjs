@@ -96,6 +96,6 @@ for (const [stream, key] of [
 // Before the program loads cdktf: its tokens then record no call stacks (see creation_stacks.cjs).
 require("./creation_stacks.cjs").install();
 // Type definitions are read one at a time from jsii's cache file, not held whole (see type_definitions.cjs).
-require("./type_definitions.cjs").install(fs, fs.readFileSync, readSync);
+require("./type_definitions.cjs").install(fs, readSync);
 
 require(program);

@@ -12,8 +12,9 @@
  * something unverified. JUNOKIT_NAIVE_SYNTH=1 turns it off (fastsynth.install() then does not preload it).
  */
 const crypto = require("crypto");
-const Module = require("module");
 const path = require("path");
+
+const { rewriteOnCompile } = require("./compile_hook.cjs");
 
 /** lib/index.js of @cdktf/provider-aws 20.1.0 (hashicorp/aws 5.100.0). */
 const EXPECTED_SHA256 = "23f7368584d5d11a9407b161d62968e96d902b8e8affbf185987af42505e8314";
@@ -106,31 +107,18 @@ function lazyIndex(source) {
   return transform(source);
 }
 
-function isProviderIndex(filename) {
-  return typeof filename === "string" && filename.endsWith(TARGET_SUFFIX);
-}
-
-/** Hooks module compilation so the provider index is compiled in its lazy form. Idempotent. */
+/** Hooks module compilation (`compile_hook.cjs`) so the provider index is compiled in its lazy form. Idempotent. */
 function install() {
-  if (Module.prototype._compile.junokitLazyProviderIndex) {
-    return;
-  }
-  const compile = Module.prototype._compile;
-  const hooked = function (content, filename, ...rest) {
-    if (!isProviderIndex(filename)) {
-      return compile.call(this, content, filename, ...rest);
-    }
+  rewriteOnCompile(TARGET_SUFFIX, (content, filename) => {
     const lazy = lazyIndex(content);
     if (process.env[TRACE_SWITCH] === "1") {
       process.stderr.write(`junokit: compiled ${filename} lazily\n`);
     }
-    return compile.call(this, lazy, filename, ...rest);
-  };
-  hooked.junokitLazyProviderIndex = true;
-  Module.prototype._compile = hooked;
+    return lazy;
+  });
 }
 
-module.exports = { EXPECTED_SHA256, ProviderShapeError, install, isProviderIndex, lazyIndex, transform };
+module.exports = { EXPECTED_SHA256, ProviderShapeError, install, lazyIndex, transform };
 
 if (process.env[NAIVE_SWITCH] !== "1") {
   install();

@@ -34,7 +34,8 @@ class DefinitionsFile {
 }
 
 /** Route `fs.readFileSync(path)` of a definitions file to `DefinitionsFile`; every other call is unchanged. */
-function install(fs, readFileSync = fs.readFileSync, readSync = fs.readSync) {
+function install(fs, readSync = fs.readSync) {
+  const readFileSync = fs.readFileSync;
   fs.readFileSync = function (path, ...rest) {
     if (rest.length === 0 && typeof path === "string" && path.endsWith(SUFFIX)) {
       return new DefinitionsFile(fs, readSync, path);
