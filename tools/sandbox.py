@@ -5,7 +5,9 @@ stack in dependency order (S3 backend with `use_lockfile`, so each cross-stack r
 `terraform_remote_state` read from S3), prints the outputs, the frontend env file and how the operator
 commands reach the emulator (its CA certificate is published in the work folder), then keeps the emulator
 running until it is stopped: Ctrl-C, SIGTERM or SIGHUP (a closed terminal) all stop the emulator and free
-its port. `--teardown` destroys the stacks in reverse order and exits instead.
+its port. `--teardown` destroys the stacks in reverse order and exits instead. While it runs, `operator-env.json`
+in the work folder holds the environment the operator commands need to reach the emulator (as the `export` line it
+prints); it is removed when the emulator stops.
 
     python -m tools.sandbox [--teardown] [--port PORT] [--workdir DIR]
 """
@@ -24,12 +26,14 @@ from pathlib import Path
 from types import FrameType
 
 from constructs_lib.config import PROJECT_ROOT, EnvironmentConfig
-from emulator.server import Emulator
+from emulator.server import CREDENTIALS, Emulator
 from emulator.shims import EMULATOR_GAPS
 from tools.deploy import DeployError, DeploySettings, cdktf, frontend_env
 from tools.manifest import Manifest, ManifestError, deploy_order, destroy_graph
 
 DEFAULT_WORKDIR = PROJECT_ROOT / "build" / "sandbox"
+OPERATOR_ENV_FILE = "operator-env.json"
+"""In the work folder while the emulator runs: `operator_env()`, for scripts (`make bench BENCH_ARGS=--plans`)."""
 STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGHUP)
 """Besides Ctrl-C (SIGINT): what a process manager or a closed terminal sends."""
 
@@ -107,16 +111,27 @@ def deploy_stacks(emulator: Emulator, settings: DeploySettings, teardown: bool) 
         _say("torn down; stopping the emulator")
 
 
+def operator_env(emulator: Emulator, config: EnvironmentConfig) -> dict[str, str]:
+    """What the operator commands (Terraform, the AWS CLI, boto3) need to reach the emulator and trust it."""
+    assert emulator.tls is not None
+    return {
+        "AWS_ENDPOINT_URL": emulator.url,
+        "AWS_CA_BUNDLE": str(emulator.tls.ca_bundle),
+        **CREDENTIALS,
+        "AWS_REGION": config.region,
+    }
+
+
 def operator_instructions(emulator: Emulator, settings: DeploySettings, config: EnvironmentConfig) -> str:
     """How the operator commands reach the emulator and trust its certificate (no verification turned off)."""
     assert emulator.tls is not None
     root = PROJECT_ROOT
     outdir = settings.outdir.relative_to(root) if settings.outdir.is_relative_to(root) else settings.outdir
+    exported = " ".join(f"{name}={value}" for name, value in operator_env(emulator, config).items())
     return "\n".join(
         [
             "running; the emulator's certificate is signed by a CA made for this run. In another shell:",
-            f"   export AWS_ENDPOINT_URL={emulator.url} AWS_CA_BUNDLE={emulator.tls.ca_bundle} AWS_ACCESS_KEY_ID=testing "
-            f"AWS_SECRET_ACCESS_KEY=testing AWS_REGION={config.region}",
+            f"   export {exported}",
             f"   aws --endpoint-url {emulator.url} dynamodb list-tables",
             f'   make set-secrets SECRETS_ARGS="--endpoint-url {emulator.url}"',
             f"   .venv/bin/python -m tools.frontend_env --endpoint-url {emulator.url} --outdir {outdir}",
@@ -134,6 +149,7 @@ def run(*, workdir: Path, port: int | None, teardown: bool, deploy: Deploy = dep
     workdir.mkdir(parents=True)
     settings = DeploySettings(workdir=workdir)
     holding = False
+    published = workdir / OPERATOR_ENV_FILE
     with stop_on_signals():
         try:
             with Emulator(port=port, tls_dir=workdir / "tls") as emulator:
@@ -146,6 +162,9 @@ def run(*, workdir: Path, port: int | None, teardown: bool, deploy: Deploy = dep
                 if teardown:
                     return 0
                 holding = True
+                scratch = published.with_name(published.name + ".tmp")  # renamed whole: a reader sees all or none
+                scratch.write_text(json.dumps(operator_env(emulator, config), indent=2) + "\n")
+                scratch.replace(published)
                 _say(operator_instructions(emulator, settings, config))
                 while True:
                     time.sleep(3600)
@@ -154,6 +173,7 @@ def run(*, workdir: Path, port: int | None, teardown: bool, deploy: Deploy = dep
             return 0 if holding else 130
         finally:
             # The emulator has stopped here (its context exited); say so for whoever watches the port.
+            published.unlink(missing_ok=True)
             print("junokit: emulator stopped", flush=True)
 
 

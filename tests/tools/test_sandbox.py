@@ -133,9 +133,15 @@ def test_the_sandbox_publishes_its_ca_and_prints_how_to_trust_it(tmp_path: Path)
         assert re.search(r'make set-secrets SECRETS_ARGS="--endpoint-url https://127\.0\.0\.1:\d+"', output)
         assert "--no-verify" not in output
         assert oct((workdir / "tls" / "emulator-key.pem").stat().st_mode & 0o777) == "0o600"
+        # For scripts, the same variables as the export line, in a file while the emulator runs.
+        published = json.loads((workdir / "operator-env.json").read_text())
+        exported = re.search(r"export (.+)", output)
+        assert exported and dict(pair.split("=", 1) for pair in exported[1].split()) == published
+        assert published["AWS_CA_BUNDLE"] == str(ca)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
+    assert not (workdir / "operator-env.json").exists(), "the emulator stopped: nothing may point at it"
 
 
 # --- the operator commands against the emulator, verifying its certificate ------------------------------------
