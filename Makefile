@@ -114,7 +114,7 @@ set-secrets: runtime ## Set the API secrets of JUNOKIT_ENV: hidden prompts, or a
 	@$(PY) -m tools.set_secrets $(SECRETS_ARGS)
 
 bench: install ## Time synth and memory against the performance targets (BENCH_ARGS="--runs 3 --suite")
-	$(PY) tools/bench.py $(BENCH_ARGS)
+	$(PY) -m tools.bench $(BENCH_ARGS)
 
 sandbox: install ## Deploy every stack to a local AWS emulator and keep it running (ARGS=--teardown: destroy, exit)
 	$(PY) -m tools.sandbox $(ARGS)

@@ -6,7 +6,10 @@ The baseline, an empty cdktf Python app on the stock path (the framework's own f
 run, and so is one naive synth (every speed-up off: JUNOKIT_NAIVE_SYNTH=1) whose output every synth of all
 environments must reproduce byte for byte. `--install` times a fresh clone's first `make synth` (with empty
 package caches, and with the machine's) against `make install` + `make synth` in the same run; `--suite` times
-what `make test` runs once installed, and with `--install` also a fresh clone's whole `make test`.
+what `make test` runs once installed, and with `--install` also a fresh clone's whole `make test`. `--plans`
+deploys the dev stacks to a `make sandbox` of its own and times `tools.plan_stacks` on them as CI runs it (a fresh
+copy of the synthesized stacks each time, so every stack is initialized): all at once, one at a time, and the
+slowest stack alone (the slowest in the first one-at-a-time run), against the concurrency target.
 
 Memory: `peak RSS` is the sum of the peak RSS (VmHWM) of every process in the tree (python and the jsii
 kernel's Node process; two with the stock runtime), sampled from /proc every 50 ms in one extra, untimed run
@@ -28,13 +31,15 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +58,8 @@ class Run:
     cpu: float
     tree_peak_rss: int
     largest_rss: int
+    stderr: str = ""
+    """The command's standard error, if asked for (`measure(keep_stderr=True)`)."""
 
 
 @dataclass
@@ -112,7 +119,20 @@ def _vm_hwm(pid: int) -> int | None:
     return None
 
 
-def measure(argv: Sequence[str], *, env: Mapping[str, str], sample: bool = False) -> Run:
+def stop_session(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to everything in `process`'s session (it leads one: `start_new_session`), SIGKILL after 30 s."""
+    for stop in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, stop)
+            process.wait(timeout=30)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def measure(argv: Sequence[str], *, env: Mapping[str, str], sample: bool = False, keep_stderr: bool = False) -> Run:
     """Wall time and peak memory of one fresh process tree; raises if the command fails.
 
     Only with `sample` does a /proc sampler run beside it (its thread shares the two cores with the measured
@@ -121,7 +141,9 @@ def measure(argv: Sequence[str], *, env: Mapping[str, str], sample: bool = False
     done = threading.Event()
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=stderr)
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+        )
 
         def sample_tree() -> None:
             known: set[int] = {process.pid}
@@ -139,21 +161,27 @@ def measure(argv: Sequence[str], *, env: Mapping[str, str], sample: bool = False
         sampler = threading.Thread(target=sample_tree, daemon=True) if sample else None
         if sampler is not None:
             sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:  # the bench is stopped (Ctrl-C, SIGTERM): so is what it measures, all of it
+            stop_session(process)
+            raise
         wall = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         done.set()
         if sampler is not None:
             sampler.join()
+        stderr.seek(0)
+        errors = stderr.read().decode(errors="replace")
         if process.returncode != 0:
-            stderr.seek(0)
-            tail = stderr.read().decode(errors="replace").strip().splitlines()[-3:]
+            tail = errors.strip().splitlines()[-3:]
             raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}: {' | '.join(tail)}")
     return Run(
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime,
         tree_peak_rss=sum(peaks.values()),
         largest_rss=usage.ru_maxrss * 1024,
+        stderr=errors if keep_stderr else "",
     )
 
 
@@ -228,6 +256,8 @@ SYNTH_ONE_ENV_SECONDS = 0.9
 SYNTH_ALL_SECONDS = 1.2
 LARGEST_PROCESS_MIB = 150
 SUITE_SECONDS = 300
+PLANS_OVER_SLOWEST = 1.5  # one environment's plans at once, against its slowest stack's plan alone
+SANDBOX_START_SECONDS = 900
 FIRST_SYNTH_SECONDS = 123 / 2
 EMPTY_APP = "import os\nfrom cdktf import App\nApp(outdir=os.environ['JUNOKIT_OUTDIR']).synth()\n"
 
@@ -296,6 +326,86 @@ def time_suite(*, env: Mapping[str, str]) -> tuple[float, str]:
     return wall, f"FAILED: lint; {summary}" if lint.returncode != 0 else summary
 
 
+_PLANNED = re.compile(r"^plan stacks: (\S+) planned in ([\d.]+) s", re.M)
+
+
+def planned_seconds(stderr: str) -> dict[str, float]:
+    """Each stack's plan time, from the per-stack lines `tools.plan_stacks` prints."""
+    seconds = {stack: float(value) for stack, value in _PLANNED.findall(stderr)}
+    if not seconds:
+        raise RuntimeError("tools.plan_stacks printed no per-stack times")
+    return seconds
+
+
+@contextmanager
+def deployed_sandbox(
+    *, scratch: Path, env: Mapping[str, str], progress: Callable[[str], None]
+) -> Iterator[tuple[Path, dict[str, str]]]:
+    """`make sandbox` in a work folder of its own, once it has deployed: its synthesized stacks and the environment
+    the operator commands need. The sandbox is stopped (SIGTERM: it stops its emulator) however this ends."""
+    from tools.sandbox import OPERATOR_ENV_FILE
+
+    workdir, log = scratch / "sandbox", scratch / "sandbox.log"
+    with log.open("w") as out:
+        argv = [PYTHON, "-m", "tools.sandbox", "--workdir", str(workdir)]
+        process = subprocess.Popen(argv, cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        published, deadline = workdir / OPERATOR_ENV_FILE, time.monotonic() + SANDBOX_START_SECONDS
+        while not published.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                why = f"exited {process.returncode}" if process.returncode is not None else "timed out"
+                tail = " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:])
+                raise RuntimeError(f"make sandbox did not come up ({why}): {tail}")
+            time.sleep(1)
+        progress(f"sandbox deployed ({workdir})")
+        yield workdir / "cdktf.out", json.loads(published.read_text())
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@dataclass(frozen=True)
+class PlanFigures:
+    at_once: Case
+    one_at_a_time: Case
+    slowest_alone: Case
+    slowest: str
+    stacks: int
+
+
+def time_plans(*, runs: int, scratch: Path, env: Mapping[str, str], progress: Callable[[str], None]) -> PlanFigures:
+    """`tools.plan_stacks` on the sandbox's dev stacks, as CI plans them: each run on a fresh copy of the synthesized
+    stacks (no `.terraform`, so every stack is initialized), interleaved in a rotating order."""
+    with deployed_sandbox(scratch=scratch, env=env, progress=progress) as (deployed, operator):
+        plan_env = {**env, **operator}
+        planner = [PYTHON, "-m", "tools.plan_stacks"]
+        one = Case("plans-one-at-a-time", [*planner, "--jobs", "1"], plan_env)
+        at_once = Case("plans-at-once", planner, plan_env)
+        alone = Case("plans-slowest-alone", planner, plan_env)
+        cases = [one, at_once, alone]
+        seconds: dict[str, float] = {}  # each stack's, from the first run: one at a time (round 1 starts with it)
+        for round_index in range(runs):
+            for case in (cases[(round_index + offset) % len(cases)] for offset in range(len(cases))):
+                copy = scratch / f"{case.label}-{round_index}"
+                ignored = shutil.ignore_patterns(".terraform", "tfplan", "speculative")
+                shutil.copytree(deployed, copy / "cdktf.out", ignore=ignored, symlinks=True)
+                written = ["--outdir", str(copy / "cdktf.out"), "--plans", str(copy / "plans")]
+                only = [max(seconds, key=seconds.__getitem__)] if case is alone else []
+                run = measure(
+                    [*case.argv, *written, "--summary", str(copy / "review.md"), *only], env=case.env, keep_stderr=True
+                )
+                case.runs.append(run)
+                seconds = seconds or planned_seconds(run.stderr)
+                shutil.rmtree(copy, ignore_errors=True)
+                progress(f"plans round {round_index + 1}/{runs}: {case.label} {run.wall:.1f} s")
+        return PlanFigures(at_once, one, alone, max(seconds, key=seconds.__getitem__), len(seconds))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of each measurement (default 5)")
@@ -308,6 +418,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--install",
         action="store_true",
         help="also time a fresh clone's first `make synth`, cold and warm caches, against `make install` (slow)",
+    )
+    parser.add_argument(
+        "--plans",
+        action="store_true",
+        help="also deploy a sandbox and time one environment's plans: at once, one at a time, slowest alone (slow)",
     )
     args = parser.parse_args(argv)
     if args.runs < 1:
@@ -340,6 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ):
                 installs.append((label, fresh_clone_synth(target=target, caches=caches, scratch=scratch, env=env)))
                 progress(f"fresh clone, {label}: {installs[-1][1]:.0f} s")
+        plans = time_plans(runs=args.runs, scratch=scratch, env=env, progress=progress) if args.plans else None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -393,6 +509,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
         rows.append(Row(f"fresh clone: {installs[-1][0]}", f"{everything:.0f} s", "baseline"))
+    if plans is not None:
+        ratio = plans.at_once.median("wall") / plans.slowest_alone.median("wall")
+        rows += [
+            Row(f"plans of one env ({plans.stacks} stacks), all at once: wall", _seconds(plans.at_once), "(reported)"),
+            Row("plans one at a time (--jobs 1): wall", _seconds(plans.one_at_a_time), "(before)"),
+            Row(f"slowest stack alone ({plans.slowest}): wall", _seconds(plans.slowest_alone), "baseline"),
+            Row(
+                "plans at once ÷ slowest alone",
+                f"{ratio:.2f}×",
+                f"≤ {PLANS_OVER_SLOWEST}×",
+                ratio <= PLANS_OVER_SLOWEST,
+            ),
+            Row("plans at once: CPU time, every process", f"{plans.at_once.median('cpu'):.1f} s", "(for context)"),
+        ]
     if args.suite:
         suites = [("make test, installed (lint + pytest)", time_suite(env=env))]
         if args.install:
@@ -422,4 +552,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from tools.sandbox import stop_on_signals
+
+    with stop_on_signals():  # SIGTERM and SIGHUP stop it as Ctrl-C does: the sandbox and the scratch folder go
+        try:
+            sys.exit(main())
+        except KeyboardInterrupt as stopped:
+            print(f"junokit bench: stopped ({stopped or 'SIGINT'})", file=sys.stderr)
+            sys.exit(130)
