@@ -139,31 +139,32 @@ def measure(argv: Sequence[str], *, env: Mapping[str, str], sample: bool = False
     processes: ~3 % of a synth's wall time); otherwise `tree_peak_rss` is 0. `largest_rss` comes from wait4."""
     peaks: dict[int, int] = {}
     done = threading.Event()
+
+    def sample_tree(root: int) -> None:
+        known: set[int] = {root}
+        tick = 0
+        while not done.is_set():
+            if tick % _DISCOVER_EVERY == 0:
+                known |= _descendants(root)
+            for pid in list(known):
+                hwm = _vm_hwm(pid)
+                if hwm is not None:
+                    peaks[pid] = max(peaks.get(pid, 0), hwm)
+            tick += 1
+            done.wait(_SAMPLE_SECONDS)
+
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
         process = subprocess.Popen(
             argv, cwd=ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
         )
-
-        def sample_tree() -> None:
-            known: set[int] = {process.pid}
-            tick = 0
-            while not done.is_set():
-                if tick % _DISCOVER_EVERY == 0:
-                    known |= _descendants(process.pid)
-                for pid in list(known):
-                    hwm = _vm_hwm(pid)
-                    if hwm is not None:
-                        peaks[pid] = max(peaks.get(pid, 0), hwm)
-                tick += 1
-                done.wait(_SAMPLE_SECONDS)
-
-        sampler = threading.Thread(target=sample_tree, daemon=True) if sample else None
-        if sampler is not None:
-            sampler.start()
         try:
+            sampler = threading.Thread(target=sample_tree, args=(process.pid,), daemon=True) if sample else None
+            if sampler is not None:
+                sampler.start()
             _, status, usage = os.wait4(process.pid, 0)
         except BaseException:  # the bench is stopped (Ctrl-C, SIGTERM): so is what it measures, all of it
+            done.set()
             stop_session(process)
             raise
         wall = time.perf_counter() - start

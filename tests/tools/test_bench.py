@@ -49,6 +49,9 @@ def test_a_stopped_bench_stops_the_command_it_measures_and_its_children(tmp_path
             time.sleep(0.05)
         measured = [int(pid) for pid in pids.read_text().split()]
         assert all(_alive(pid) for pid in measured)
+        while Path(f"/proc/{bench.pid}/wchan").read_text() != "do_wait":  # the bench waits for what it measures
+            assert time.monotonic() < deadline and bench.poll() is None, "the bench never waited for the command"
+            time.sleep(0.05)
         bench.send_signal(stop)
         assert bench.wait(timeout=60) == 130
         deadline = time.monotonic() + 10
