@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from cdktf import Testing
@@ -55,3 +56,12 @@ def make(*arguments: str, env: Mapping[str, str]) -> subprocess.CompletedProcess
         check=False,
         timeout=600,
     )
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie, waiting to be reaped, counts as gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status

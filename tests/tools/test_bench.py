@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib.config import PROJECT_ROOT
+from tests.support import alive
 
 # `make bench` as `python -m tools.bench` runs it (SIGTERM and SIGHUP stop it as Ctrl-C does), measuring a command
 # that starts a child of its own and records both process ids.
@@ -29,15 +30,6 @@ with stop_on_signals():
 """
 
 
-def _alive(pid: int) -> bool:
-    """Whether `pid` is a live process (a zombie, waiting to be reaped, counts as gone)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status
-
-
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda stop: stop.name)
 def test_a_stopped_bench_stops_the_command_it_measures_and_its_children(tmp_path: Path, stop: signal.Signals) -> None:
     pids = tmp_path / "pids"
@@ -48,16 +40,16 @@ def test_a_stopped_bench_stops_the_command_it_measures_and_its_children(tmp_path
             assert time.monotonic() < deadline and bench.poll() is None, "the measured command never started"
             time.sleep(0.05)
         measured = [int(pid) for pid in pids.read_text().split()]
-        assert all(_alive(pid) for pid in measured)
+        assert all(alive(pid) for pid in measured)
         while Path(f"/proc/{bench.pid}/wchan").read_text() != "do_wait":  # the bench waits for what it measures
             assert time.monotonic() < deadline and bench.poll() is None, "the bench never waited for the command"
             time.sleep(0.05)
         bench.send_signal(stop)
         assert bench.wait(timeout=60) == 130
         deadline = time.monotonic() + 10
-        while any(_alive(pid) for pid in measured) and time.monotonic() < deadline:
+        while any(alive(pid) for pid in measured) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not [pid for pid in measured if _alive(pid)], "left running after the bench stopped"
+        assert not [pid for pid in measured if alive(pid)], "left running after the bench stopped"
     finally:
         bench.kill()
         bench.wait()

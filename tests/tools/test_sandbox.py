@@ -24,6 +24,7 @@ import pytest
 
 from constructs_lib.config import PROJECT_ROOT
 from emulator.server import Emulator
+from tests.support import alive
 
 SANDBOX_WITHOUT_DEPLOY = (
     "import sys, tools.sandbox as sandbox; "
@@ -62,15 +63,6 @@ class _Output:
         return self.text
 
 
-def _alive(pid: int) -> bool:
-    """Whether `pid` is a live process (a zombie, waiting to be reaped, counts as gone)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status
-
-
 def _port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
@@ -96,7 +88,7 @@ def test_every_way_of_stopping_the_sandbox_stops_the_emulator(tmp_path: Path, st
         match = _BANNER.search(output)
         assert match, output
         pid, port = int(match.group(1)), int(match.group(2))
-        assert _alive(pid) and not _port_is_free(port)
+        assert alive(pid) and not _port_is_free(port)
         process.send_signal(stop)
         process.wait(timeout=60)
         rest = collected.rest()
@@ -104,12 +96,12 @@ def test_every_way_of_stopping_the_sandbox_stops_the_emulator(tmp_path: Path, st
         if process.poll() is None:
             process.kill()
             process.wait()
-        if pid and _alive(pid):
+        if pid and alive(pid):
             os.kill(pid, signal.SIGKILL)  # the emulator this test started: not left behind when the test fails
     assert process.returncode == 0, rest
     assert f"stopping the emulator ({stop.name})" in rest
     assert "Traceback" not in rest
-    assert not _alive(pid), f"the emulator (pid {pid}) still runs after {stop.name}"
+    assert not alive(pid), f"the emulator (pid {pid}) still runs after {stop.name}"
     assert _port_is_free(port), f"port {port} is still taken after {stop.name}"
 
 
