@@ -343,13 +343,15 @@ def deployed_sandbox(
     *, scratch: Path, env: Mapping[str, str], progress: Callable[[str], None]
 ) -> Iterator[tuple[Path, dict[str, str]]]:
     """`make sandbox` in a work folder of its own, once it has deployed: its synthesized stacks and the environment
-    the operator commands need. The sandbox is stopped (SIGTERM: it stops its emulator) however this ends."""
+    the operator commands need. It runs in a session of its own, stopped (SIGTERM) however this ends."""
     from tools.sandbox import OPERATOR_ENV_FILE
 
     workdir, log = scratch / "sandbox", scratch / "sandbox.log"
     with log.open("w") as out:
         argv = [PYTHON, "-m", "tools.sandbox", "--workdir", str(workdir)]
-        process = subprocess.Popen(argv, cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         published, deadline = workdir / OPERATOR_ENV_FILE, time.monotonic() + SANDBOX_START_SECONDS
         while not published.exists():
@@ -361,13 +363,7 @@ def deployed_sandbox(
         progress(f"sandbox deployed ({workdir})")
         yield workdir / "cdktf.out", json.loads(published.read_text())
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_session(process)  # the sandbox stops its emulator; a deploy in progress (cdktf, Terraform) stops too
 
 
 @dataclass(frozen=True)
