@@ -265,7 +265,7 @@ EMPTY_APP = "import os\nfrom cdktf import App\nApp(outdir=os.environ['JUNOKIT_OU
 
 def fresh_clone_synth(*, target: str, caches: Path | None, scratch: Path, env: Mapping[str, str]) -> float:
     """Wall time of `git clone` + `make <target>` + `make synth` in a new clone; `caches` (if given) replaces
-    every package cache (pip, pipenv, npm, jsii), so nothing is reused from earlier installs."""
+    every package cache (uv, pip, npm, jsii), so nothing is reused from earlier installs."""
     clone = Path(tempfile.mkdtemp(prefix="clone-", dir=scratch))
     run_env = dict(env)
     if caches is not None:
@@ -273,7 +273,7 @@ def fresh_clone_synth(*, target: str, caches: Path | None, scratch: Path, env: M
         run_env.update(
             XDG_CACHE_HOME=str(caches),
             PIP_CACHE_DIR=str(caches / "pip"),
-            PIPENV_CACHE_DIR=str(caches / "pipenv"),
+            UV_CACHE_DIR=str(caches / "uv"),
             npm_config_cache=str(caches / "npm"),
             JSII_RUNTIME_PACKAGE_CACHE_ROOT=str(caches / "jsii"),
         )
