@@ -35,7 +35,7 @@ install: ## Everything: runtime and dev packages, the cdktf CLI, Terraform CLI c
 runtime: $(VENV)/.runtime build/terraform.rc ## What a synth needs: the runtime packages (no test tools, no npm CLI) and the Terraform CLI config
 
 # Pipfile and Pipfile.lock are the dependency record, re-locked with pipenv (`make lock`); the install reads the
-# lock with uv (tools/lockfile.py: every package pinned and hashed), ~40 s less than `pipenv sync` from a fresh clone.
+# lock with uv (tools/lockfile.py: every package pinned and hashed): ~3 s where `pipenv sync` took ~45 s.
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)

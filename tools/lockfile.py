@@ -41,11 +41,17 @@ def _entry(name: str, spec: Any, where: str) -> str:
     return " \\\n    ".join([line, *(f"--hash={h}" for h in hashes)])
 
 
+def _meta(lock: Mapping[str, Any], key: str) -> Any:
+    """`_meta.<key>` of the lock, None where the lock has no such table."""
+    meta = lock.get("_meta")
+    return meta.get(key) if isinstance(meta, dict) else None
+
+
 def requirements(lock: Mapping[str, Any], install_set: str, *, where: str = "Pipfile.lock") -> str:
     """The requirements text of `install_set` ('runtime' or 'dev'): the lock's index, then one pinned, hashed
     line per package, sorted by name."""
-    sources = lock.get("_meta", {}).get("sources") if isinstance(lock.get("_meta"), dict) else None
-    urls = [s.get("url") for s in sources or [] if isinstance(s, dict)]
+    sources = _meta(lock, "sources") or []
+    urls = [s.get("url") for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []
     if not urls or not all(isinstance(url, str) and url.startswith("https://") for url in urls):
         raise LockError(f"{where}: _meta.sources must name at least one https index (got {urls!r})")
     lines = [f"--index-url {urls[0]}", *(f"--extra-index-url {url}" for url in urls[1:])]
@@ -64,7 +70,8 @@ def requirements(lock: Mapping[str, Any], install_set: str, *, where: str = "Pip
 
 def _check_python(lock: Mapping[str, Any], *, where: str) -> None:
     """The virtualenv is made with the Python that runs this (`PYTHON` in the Makefile): it must be the lock's."""
-    wanted = (lock.get("_meta", {}).get("requires") or {}).get("python_version")
+    requires = _meta(lock, "requires")
+    wanted = requires.get("python_version") if isinstance(requires, dict) else None
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
     if wanted and wanted != running:
         raise LockError(f"{where} is locked for Python {wanted}, but {sys.executable} is {running} (set PYTHON=)")
